@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# build.sh — the one entry point: ./build.sh [build|serve|test|bench|clean]
+# Installs what is missing, builds the native CLI and the WASM module, and
+# runs the tests. Each step below is a named function, in the order a build
+# does them.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+C_SOURCES="c/config.c c/status.c c/rng.c c/kernels.c c/probes.c c/model.c c/forward.c c/json_parse.c
+           c/checkpoint.c c/text.c c/report.c"
+# -ffp-contract=off: no fused multiply-add anywhere, so native, scalar WASM and
+# SIMD WASM round the same way and seeds give bit-identical weights.
+CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -ffp-contract=off"
+EMFLAGS="-O3 -std=c11 -Wall -Wextra -Werror -ffp-contract=off --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH
+         -sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0"
+PYTHON=/usr/bin/python3  # Debian's interpreter: it has python3-numpy
+export NODE_PATH=/usr/share/nodejs  # emcc 3.1.6 looks for acorn here
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+  local missing=()
+  command -v emcc >/dev/null || missing+=(emscripten)
+  "$PYTHON" -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v gcc >/dev/null || missing+=(gcc)
+  command -v node >/dev/null || missing+=(nodejs npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+install_npm() {
+  # npm ci installs exactly what package-lock.json pins; skipped when current
+  if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.package-lock.stamp; then
+    say "installing npm packages from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.package-lock.stamp
+  fi
+}
+
+build_native() {
+  say "building build/normscope (native CLI)"
+  mkdir -p build
+  # shellcheck disable=SC2086
+  gcc $CFLAGS $C_SOURCES c/cli.c -lm -o build/normscope
+}
+
+build_wasm() {
+  say "building web/dist/normscope.wasm (WASM SIMD) and build/normscope-scalar.wasm"
+  mkdir -p web/dist build
+  # shellcheck disable=SC2086
+  emcc $EMFLAGS -msimd128 $C_SOURCES c/wasm_api.c -o web/dist/normscope.wasm
+  # the same code without SIMD: the reference the SIMD build is held to
+  # shellcheck disable=SC2086
+  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c -o build/normscope-scalar.wasm
+}
+
+build_web() {
+  say "writing web/dist/normscope.js"
+  cp web/src/engine.js web/dist/normscope.js
+}
+
+build_all() {
+  install_packages
+  install_npm
+  build_native
+  build_wasm
+  build_web
+}
+
+test_native() {
+  say "native tests (kernels, checkpoints) — plain and under AddressSanitizer + UndefinedBehaviorSanitizer"
+  # shellcheck disable=SC2086
+  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c -lm -o build/test_native
+  ./build/test_native
+  # shellcheck disable=SC2086
+  gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Ic $C_SOURCES \
+    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c -lm -o build/test_native_asan
+  ./build/test_native_asan
+  # shellcheck disable=SC2086
+  gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c -lm \
+    -o build/normscope-asan
+}
+
+test_wasm_kernels() {
+  say "kernel tests in WASM SIMD (Node)"
+  # shellcheck disable=SC2086
+  emcc -O2 -std=c11 -ffp-contract=off -msimd128 -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
+    tests/c/test_checkpoint.c -o build/test_wasm_simd.cjs
+  node build/test_wasm_simd.cjs
+}
+
+test_reference() {
+  say "CLI against the numpy reference over the whole config grid"
+  "$PYTHON" tests/reference/reference.py selftest
+  "$PYTHON" tests/reference/check_grid.py build/normscope
+}
+
+test_js() {
+  say "JS module, WASM builds and CLI bad input (node --test)"
+  node --test tests/*.test.mjs
+}
+
+case "${1:-build}" in
+  build) build_all ;;
+  serve)
+    build_all
+    node web/serve.mjs "${PORT:-8000}"
+    ;;
+  test)
+    build_all
+    test_native
+    test_wasm_kernels
+    test_reference
+    test_js
+    say "all tests passed"
+    ;;
+  clean) rm -rf build web/dist ;;
+  *)
+    echo "usage: ./build.sh [build|serve|test|clean]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,203 @@
+// checkpoint.c — safetensors: u64 header length, JSON header, raw tensors.
+#include "checkpoint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_parse.h"
+#include "text.h"
+
+#define MAX_HEADER_BYTES ((uint64_t)16 << 20)
+
+// ---------------------------------------------------------------- save
+
+Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
+    if (!m->has_weights) return status_error("no model to save");
+    const Config* c = &m->config;
+    Text header = {0};
+    text_append(&header, "{\"__metadata__\":{\"format\":\"normscope\"");
+    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+        char value[64];
+        config_get(c, &CONFIG_FIELDS[i], value, sizeof value);
+        text_append(&header, ",\"%s\":\"%s\"", CONFIG_FIELDS[i].name, value);
+    }
+    text_append(&header, "}");
+    size_t offset = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const TensorInfo* info = &m->tensors[i];
+        size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
+        if (info->ndim == 1) text_append(&header, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[%d]", info->name, info->cols);
+        else text_append(&header, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[%d,%d]", info->name, info->rows, info->cols);
+        text_append(&header, ",\"data_offsets\":[%zu,%zu]}", offset, offset + bytes);
+        offset += bytes;
+    }
+    text_append(&header, "}");
+    while (!header.failed && header.len % 8) text_append(&header, " ");  // data starts 8-aligned
+    if (header.failed) { free(header.data); return status_error("out of memory writing the checkpoint header"); }
+    size_t total = 8 + header.len + offset;
+    uint8_t* file = malloc(total);
+    if (!file) { free(header.data); return status_error("out of memory for a %zu-byte checkpoint", total); }
+    uint64_t len = header.len;
+    for (int i = 0; i < 8; i++) file[i] = (uint8_t)(len >> (8 * i));  // little-endian
+    memcpy(file + 8, header.data, header.len);
+    free(header.data);
+    uint8_t* data = file + 8 + len;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const TensorInfo* info = &m->tensors[i];
+        size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
+        memcpy(data, *info->slot, bytes);  // both targets are little-endian
+        data += bytes;
+    }
+    *out = file;
+    *n = total;
+    return status_ok();
+}
+
+// ---------------------------------------------------------------- load
+
+typedef struct {
+    uint64_t begin, end;
+    const char* name;
+} Span;
+
+static int by_begin(const void* a, const void* b) {
+    const Span *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+static Status config_from_metadata(Config* c, const JsonNode* meta) {
+    config_defaults(c);
+    if (!meta) return status_ok();  // no metadata: defaults, then the shapes must agree
+    if (meta->type != JSON_OBJECT) return status_error("checkpoint __metadata__ must be an object of strings");
+    for (const JsonNode* item = meta->child; item; item = item->next) {
+        if (!config_field(item->key)) continue;  // other tools' metadata (e.g. "format") is fine
+        if (item->type != JSON_STRING)
+            return status_error("checkpoint metadata \"%s\" must be a string", item->key);
+        Status s = config_set(c, item->key, item->string);
+        if (!s.ok) return status_error("checkpoint metadata: %s", s.message);
+    }
+    Status s = config_validate(c);
+    if (!s.ok) return status_error("checkpoint metadata: %s", s.message);
+    return status_ok();
+}
+
+// Checks one header entry against the table's expectation.
+static Status check_entry(const JsonNode* entry, const TensorInfo* info, uint64_t data_bytes, Span* span) {
+    if (entry->type != JSON_OBJECT) return status_error("tensor %s: header entry must be an object", info->name);
+    const JsonNode* dtype = json_get(entry, "dtype");
+    const JsonNode* shape = json_get(entry, "shape");
+    const JsonNode* offsets = json_get(entry, "data_offsets");
+    if (!dtype || dtype->type != JSON_STRING) return status_error("tensor %s: missing dtype", info->name);
+    if (strcmp(dtype->string, "F32") != 0)
+        return status_error("tensor %s: dtype %.16s is not supported; only F32", info->name, dtype->string);
+    if (!shape || shape->type != JSON_ARRAY) return status_error("tensor %s: missing shape", info->name);
+    int dims[2] = {info->rows, info->cols};
+    const int* want = info->ndim == 1 ? &info->cols : dims;
+    int ok = json_length(shape) == info->ndim, k = 0;
+    for (const JsonNode* v = shape->child; ok && v; v = v->next, k++)
+        ok = v->type == JSON_NUMBER && v->number == want[k];
+    if (!ok) {
+        if (info->ndim == 1) return status_error("tensor %s: shape disagrees with the config; expected [%d]", info->name, info->cols);
+        return status_error("tensor %s: shape disagrees with the config; expected [%d, %d]", info->name, info->rows, info->cols);
+    }
+    if (!offsets || offsets->type != JSON_ARRAY || json_length(offsets) != 2 ||
+        offsets->child->type != JSON_NUMBER || offsets->child->next->type != JSON_NUMBER)
+        return status_error("tensor %s: data_offsets must be [begin, end]", info->name);
+    double begin = offsets->child->number, end = offsets->child->next->number;
+    if (begin < 0 || end < begin || end > (double)data_bytes || begin != (double)(uint64_t)begin ||
+        end != (double)(uint64_t)end)
+        return status_error("tensor %s: data_offsets [%.0f, %.0f] lie outside the %llu data bytes", info->name, begin,
+                            end, (unsigned long long)data_bytes);
+    if (end - begin != (double)info->rows * info->cols * sizeof(float))
+        return status_error("tensor %s: data_offsets span %.0f bytes; its shape needs %zu", info->name, end - begin,
+                            (size_t)info->rows * info->cols * sizeof(float));
+    span->begin = (uint64_t)begin, span->end = (uint64_t)end, span->name = info->name;
+    return status_ok();
+}
+
+Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
+    if (n == 0) return status_error("checkpoint is empty (0 bytes)");
+    if (n < 8) return status_error("checkpoint is truncated: %zu bytes, shorter than the 8-byte header length", n);
+    uint64_t header_len = 0;
+    for (int i = 0; i < 8; i++) header_len |= (uint64_t)bytes[i] << (8 * i);
+    if (header_len > MAX_HEADER_BYTES)
+        return status_error("checkpoint header length %llu is absurd (limit %llu bytes): not a safetensors file?",
+                            (unsigned long long)header_len, (unsigned long long)MAX_HEADER_BYTES);
+    if (header_len > n - 8)
+        return status_error("checkpoint is truncated: header says %llu bytes, file has %zu after the length",
+                            (unsigned long long)header_len, n - 8);
+    JsonNode* root = NULL;
+    Status s = json_parse(&root, (const char*)bytes + 8, (size_t)header_len);
+    if (!s.ok) return status_error("checkpoint %s", s.message);
+    if (root->type != JSON_OBJECT) {
+        json_free(root);
+        return status_error("checkpoint header must be a JSON object");
+    }
+    Config c;
+    s = config_from_metadata(&c, json_get(root, "__metadata__"));
+    // The expected tensors come from the same table the model uses.
+    Weights scratch = {0};
+    PackedLayer* packed = NULL;
+    float* packed_output = NULL;
+    TensorInfo* table = NULL;
+    Span* spans = NULL;
+    int n_tensors = 0;
+    if (s.ok) {
+        scratch.layers = calloc((size_t)c.n_layers, sizeof(LayerWeights));
+        packed = calloc((size_t)c.n_layers, sizeof(PackedLayer));
+        s = scratch.layers && packed ? tensor_table(&table, &n_tensors, &c, &scratch, packed, &packed_output)
+                                     : status_error("out of memory reading the checkpoint");
+    }
+    uint64_t data_bytes = n - 8 - header_len;
+    if (s.ok) spans = calloc((size_t)n_tensors + 1, sizeof(Span));
+    if (s.ok && !spans) s = status_error("out of memory reading the checkpoint");
+    for (int i = 0; s.ok && i < n_tensors; i++) {
+        const JsonNode* entry = json_get(root, table[i].name);
+        if (!entry) s = status_error("tensor %s is missing (the config in the metadata needs it)", table[i].name);
+        else s = check_entry(entry, &table[i], data_bytes, &spans[i]);
+    }
+    for (const JsonNode* item = root->child; s.ok && item; item = item->next) {
+        if (strcmp(item->key, "__metadata__") == 0) continue;
+        int known = 0;
+        for (int i = 0; i < n_tensors && !known; i++) known = strcmp(table[i].name, item->key) == 0;
+        if (!known)
+            s = status_error("tensor %.60s is not part of the model the metadata describes (norm=%s, placement=%s, "
+                             "activation=%s, pos=%s): metadata and tensors disagree", item->key,
+                             c.norm == NORM_LAYERNORM ? "layernorm" : c.norm == NORM_RMSNORM ? "rmsnorm" : "none",
+                             c.placement == PLACE_PRE ? "pre" : "post",
+                             c.activation == ACT_GELU ? "gelu" : c.activation == ACT_RELU ? "relu" : "swiglu",
+                             c.pos == POS_ROPE ? "rope" : c.pos == POS_SINUSOIDAL ? "sinusoidal"
+                                                 : c.pos == POS_LEARNED ? "learned" : "none");
+    }
+    if (s.ok) {
+        Span* sorted = malloc((size_t)n_tensors * sizeof(Span));
+        if (!sorted) s = status_error("out of memory reading the checkpoint");
+        else {
+            memcpy(sorted, spans, (size_t)n_tensors * sizeof(Span));
+            qsort(sorted, (size_t)n_tensors, sizeof(Span), by_begin);
+            for (int i = 1; s.ok && i < n_tensors; i++)
+                if (sorted[i].begin < sorted[i - 1].end)
+                    s = status_error("tensors %s and %s overlap in the file (data_offsets)", sorted[i - 1].name,
+                                     sorted[i].name);
+            free(sorted);
+        }
+    }
+    json_free(root);
+    free(table), free(scratch.layers), free(packed);
+    if (s.ok) {
+        // Everything checked: only now is the old model replaced.
+        s = model_allocate_weights(m, &c);
+        if (s.ok) {
+            const uint8_t* data = bytes + 8 + header_len;
+            for (int i = 0; i < m->n_tensors; i++)
+                memcpy(*m->tensors[i].slot, data + spans[i].begin, spans[i].end - spans[i].begin);
+            model_pack_weights(m);
+            m->config = c;
+            m->weights_from_file = 1;
+            m->T = 0;
+        }
+    }
+    free(spans);
+    return s;
+}

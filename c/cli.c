@@ -1,0 +1,170 @@
+// cli.c — the native command line: flags are the config fields in kebab case.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "model.h"
+#include "report.h"
+
+#define DEFAULT_TEXT "The quick brown fox jumps over the lazy dog."
+
+static int fail(int code, const char* message) {
+    fprintf(stderr, "normscope: %s\n", message);
+    return code;
+}
+
+static void usage(void) {
+    printf("usage: normscope [--field value ...] [--text T] [--load F] [--save F] [--json [--full]]\n\n"
+           "Runs a small transformer on the bytes of T and reports what happens at every site of every layer.\n\n"
+           "model fields (DESIGN.md):\n");
+    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+        const FieldSpec* f = &CONFIG_FIELDS[i];
+        char flag[64], range[96];
+        snprintf(flag, sizeof flag, "--%s", f->name);
+        for (char* p = flag; *p; p++) if (*p == '_') *p = '-';
+        if (f->kind == FIELD_CHOICE) snprintf(range, sizeof range, "%s", f->choices);
+        else if (f->kind == FIELD_INT) snprintf(range, sizeof range, "%g..%g", f->min, f->max);
+        else if (f->kind == FIELD_REAL) snprintf(range, sizeof range, "> %g", f->min);
+        else snprintf(range, sizeof range, "0..2^64-1");
+        printf("  %-16s %-30s default %-12s %s\n", flag, range, f->fallback, f->help);
+    }
+    printf("\nother flags:\n"
+           "  --text T         text to run (UTF-8 bytes are the tokens); default \"%s\"\n"
+           "  --load F         read weights and config from a safetensors file\n"
+           "  --save F         write the model's weights and config as safetensors\n"
+           "  --json           print the run as JSON (schema in README)\n"
+           "  --full           with --json: add attention, norm vectors, q/k, RoPE angles, all logits\n"
+           "  --help           this text\n", DEFAULT_TEXT);
+}
+
+static int read_file(const char* path, uint8_t** out, size_t* n, char* error, size_t cap) {
+    FILE* f = fopen(path, "rb");
+    if (!f) { snprintf(error, cap, "cannot open %s", path); return 0; }
+    size_t size = 0, cap_bytes = 1 << 16;
+    uint8_t* data = malloc(cap_bytes);
+    for (size_t got; data && (got = fread(data + size, 1, cap_bytes - size, f)) > 0;) {
+        size += got;
+        if (size == cap_bytes) {
+            uint8_t* grown = realloc(data, cap_bytes *= 2);
+            if (!grown) { free(data); data = NULL; }
+            else data = grown;
+        }
+    }
+    int bad = ferror(f) || !data;
+    fclose(f);
+    if (bad) { free(data); snprintf(error, cap, "cannot read %s", path); return 0; }
+    *out = data, *n = size;
+    return 1;
+}
+
+static void print_table(Model* m) {
+    const Config* c = &m->config;
+    printf("normscope: %d layers, d_model %d, %s %s-norm, %d tokens; rms of each site\n", c->n_layers, c->d_model,
+           c->norm == NORM_LAYERNORM ? "LayerNorm" : c->norm == NORM_RMSNORM ? "RMSNorm" : "no",
+           c->placement == PLACE_PRE ? "pre" : "post", m->T);
+    printf("%5s", "layer");
+    for (int s = 0; s < N_SITES; s++) printf(" %11s", SITE_NAMES[s]);
+    printf("\n");
+    for (int l = 0; l < c->n_layers; l++) {
+        printf("%5d", l);
+        for (int s = 0; s < N_SITES; s++) printf(" %11.4g", probe_at(m->probe_block, &m->layout, PROBE_site_stats, l, s)[STAT_rms]);
+        printf("\n");
+    }
+}
+
+int main(int argc, char** argv) {
+    Config config;
+    config_defaults(&config);
+    const char *text = DEFAULT_TEXT, *load = NULL, *save = NULL;
+    int json = 0, full = 0;
+    char message[320];
+    const char* shaping_flag = NULL;
+    int given[64] = {0};  // which fields the command line set
+    for (int i = 1; i < argc; i++) {
+        const char* arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) { usage(); return 0; }
+        if (!strcmp(arg, "--json")) { json = 1; continue; }
+        if (!strcmp(arg, "--full")) { full = 1; continue; }
+        if (strncmp(arg, "--", 2) != 0) {
+            snprintf(message, sizeof message, "unexpected argument \"%.60s\" (see --help)", arg);
+            return fail(2, message);
+        }
+        if (i + 1 >= argc) {
+            snprintf(message, sizeof message, "%.60s needs a value (see --help)", arg);
+            return fail(2, message);
+        }
+        const char* value = argv[++i];
+        if (!strcmp(arg, "--text")) { text = value; continue; }
+        if (!strcmp(arg, "--load")) { load = value; continue; }
+        if (!strcmp(arg, "--save")) { save = value; continue; }
+        char name[64];
+        snprintf(name, sizeof name, "%s", arg + 2);
+        for (char* p = name; *p; p++) if (*p == '-') *p = '_';
+        const FieldSpec* field = config_field(name);
+        if (!field) {
+            snprintf(message, sizeof message, "unknown flag %.60s (see --help)", arg);
+            return fail(2, message);
+        }
+        Status s = config_set(&config, name, value);
+        if (!s.ok) return fail(2, s.message);
+        if (field->shapes_weights) shaping_flag = arg;
+        given[field - CONFIG_FIELDS] = 1;
+    }
+
+    Model model;
+    model_init(&model);
+    int code = 0;
+    Status s;
+    if (load) {
+        if (shaping_flag) {
+            snprintf(message, sizeof message, "%s cannot be combined with --load: the weights and their config come from "
+                     "the file (only n-heads, rope-theta, rope-pairing, residual, norm-eps may be changed)", shaping_flag);
+            return fail(2, message);
+        }
+        uint8_t* bytes = NULL;
+        size_t n = 0;
+        if (!read_file(load, &bytes, &n, message, sizeof message)) return fail(1, message);
+        s = checkpoint_load(&model, bytes, n);
+        free(bytes);
+        if (!s.ok) {
+            snprintf(message, sizeof message, "%s: %s", load, s.message);
+            model_release(&model);
+            return fail(1, message);
+        }
+        // behaviour fields given on the command line apply to the loaded weights
+        Config merged = model.config;
+        for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+            char value[64];
+            config_get(&config, &CONFIG_FIELDS[i], value, sizeof value);
+            if (given[i]) config_set(&merged, CONFIG_FIELDS[i].name, value);
+        }
+        config = merged;
+    }
+    s = model_configure(&model, &config);
+    if (s.ok && save) {
+        uint8_t* bytes = NULL;
+        size_t n = 0;
+        s = checkpoint_save(&model, &bytes, &n);
+        if (s.ok) {
+            FILE* f = fopen(save, "wb");
+            int written = f && fwrite(bytes, 1, n, f) == n;
+            if (f && fclose(f) != 0) written = 0;
+            if (!written) s = status_error("cannot write %s", save);
+        }
+        free(bytes);
+    }
+    if (s.ok) s = model_forward(&model, (const uint8_t*)text, (int)strlen(text));
+    if (s.ok && json) {
+        Text out = {0};
+        s = report_json(&model, full, &out);
+        if (s.ok) {
+            fwrite(out.data, 1, out.len, stdout);
+            fputc('\n', stdout);
+        }
+        free(out.data);
+    } else if (s.ok) print_table(&model);
+    if (!s.ok) code = fail(1, s.message);
+    model_release(&model);
+    return code;
+}

@@ -1,0 +1,167 @@
+// config.c — the one table of configuration fields (DESIGN.md, "Model
+// configuration") and the parsing and validation every front end shares.
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F(name, kind, lo, hi, choices, fallback, shapes, help) \
+    {#name, kind, offsetof(Config, name), lo, hi, choices, fallback, shapes, help}
+
+const FieldSpec CONFIG_FIELDS[] = {
+    F(n_layers, FIELD_INT, 1, 96, NULL, "6", 1, "number of transformer blocks"),
+    F(d_model, FIELD_INT, 8, 1024, NULL, "64", 1, "width of the residual stream"),
+    F(n_heads, FIELD_INT, 1, 32, NULL, "4", 0, "attention heads; d_model must divide by it"),
+    F(d_ff, FIELD_INT, 8, 4096, NULL, "auto", 1, "FFN hidden width (auto = 4 x d_model)"),
+    F(norm, FIELD_CHOICE, 0, 0, "layernorm rmsnorm none", "layernorm", 1, "normalization"),
+    F(placement, FIELD_CHOICE, 0, 0, "pre post", "pre", 1, "where the norms sit"),
+    F(residual, FIELD_CHOICE, 0, 0, "off on", "on", 0, "residual connections"),
+    F(activation, FIELD_CHOICE, 0, 0, "gelu relu swiglu", "gelu", 1, "FFN nonlinearity"),
+    F(pos, FIELD_CHOICE, 0, 0, "rope sinusoidal learned none", "rope", 1, "position encoding"),
+    F(rope_theta, FIELD_REAL, 1, 1e12, NULL, "10000", 0, "RoPE base; must be > 1"),
+    F(rope_pairing, FIELD_CHOICE, 0, 0, "interleaved half", "interleaved", 0, "RoPE pair layout"),
+    F(norm_eps, FIELD_REAL, 0, 1, NULL, "1e-05", 0, "epsilon inside the norm's square root; > 0"),
+    F(init, FIELD_CHOICE, 0, 0, "normal xavier", "normal", 1, "weight init"),
+    F(init_std, FIELD_REAL, 0, 1e6, NULL, "0.02", 1, "std of the normal init; > 0"),
+    F(seed, FIELD_U64, 0, 0, NULL, "1", 1, "random seed (0 to 2^64-1)"),
+    F(max_tokens, FIELD_INT, 1, 1024, NULL, "128", 1, "longest text in bytes"),
+};
+const int N_CONFIG_FIELDS = (int)(sizeof CONFIG_FIELDS / sizeof CONFIG_FIELDS[0]);
+
+const FieldSpec* config_field(const char* name) {
+    for (int i = 0; i < N_CONFIG_FIELDS; i++)
+        if (strcmp(CONFIG_FIELDS[i].name, name) == 0) return &CONFIG_FIELDS[i];
+    return NULL;
+}
+
+void config_defaults(Config* c) {
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+        Status s = config_set(c, CONFIG_FIELDS[i].name, CONFIG_FIELDS[i].fallback);
+        (void)s;  // defaults are valid by construction; tests check it
+    }
+}
+
+// Index of word `value` in the space-separated list, or -1.
+static int choice_index(const char* choices, const char* value) {
+    size_t n = strlen(value);
+    int index = 0;
+    for (const char* p = choices; *p;) {
+        const char* end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && n > 0 && strncmp(p, value, n) == 0) return index;
+        index++;
+        p += len;
+        while (*p == ' ') p++;
+    }
+    return -1;
+}
+
+static void choice_name(const char* choices, int index, char* out, size_t cap) {
+    const char* p = choices;
+    for (int i = 0; i < index && p; i++) {
+        p = strchr(p, ' ');
+        if (p) p++;
+    }
+    if (!p) { snprintf(out, cap, "?"); return; }
+    const char* end = strchr(p, ' ');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    snprintf(out, cap, "%.*s", (int)len, p);
+}
+
+static Status set_int(Config* c, const FieldSpec* f, const char* value) {
+    int* slot = (int*)((char*)c + f->offset);
+    if (f->offset == offsetof(Config, d_ff) && strcmp(value, "auto") == 0) {
+        *slot = 0;
+        return status_ok();
+    }
+    char* end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (end == value || *end != 0 || errno || v < f->min || v > f->max)
+        return status_error("%s must be an integer from %g to %g%s (got \"%.40s\")", f->name, f->min,
+                            f->max, f->offset == offsetof(Config, d_ff) ? " or auto" : "", value);
+    *slot = (int)v;
+    return status_ok();
+}
+
+static Status set_real(Config* c, const FieldSpec* f, const char* value) {
+    char* end = NULL;
+    double v = strtod(value, &end);
+    if (end == value || *end != 0 || !isfinite(v) || !(v > f->min) || v > f->max)
+        return status_error("%s must be a number greater than %g and at most %g (got \"%.40s\")",
+                            f->name, f->min, f->max, value);
+    *(double*)((char*)c + f->offset) = v;
+    return status_ok();
+}
+
+static Status set_u64(Config* c, const FieldSpec* f, const char* value) {
+    uint64_t v = 0;
+    const char* p = value;
+    if (!*p) goto bad;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') goto bad;
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - digit) / 10) goto bad;
+        v = v * 10 + digit;
+    }
+    *(uint64_t*)((char*)c + f->offset) = v;
+    return status_ok();
+bad:
+    return status_error("%s must be an integer from 0 to 18446744073709551615 (got \"%.40s\")",
+                        f->name, value);
+}
+
+Status config_set(Config* c, const char* name, const char* value) {
+    const FieldSpec* f = config_field(name);
+    if (!f) return status_error("unknown config field \"%.60s\"", name);
+    switch (f->kind) {
+    case FIELD_INT: return set_int(c, f, value);
+    case FIELD_REAL: return set_real(c, f, value);
+    case FIELD_U64: return set_u64(c, f, value);
+    case FIELD_CHOICE: {
+        int index = choice_index(f->choices, value);
+        if (index < 0) return status_error("%s must be one of: %s (got \"%.40s\")", f->name, f->choices, value);
+        *(int*)((char*)c + f->offset) = index;
+        return status_ok();
+    }
+    }
+    return status_error("%s: unsupported field kind", name);
+}
+
+Status config_validate(Config* c) {
+    if (c->d_ff == 0) c->d_ff = 4 * c->d_model > 4096 ? 4096 : 4 * c->d_model;
+    if (c->d_model % c->n_heads != 0)
+        return status_error("d_model (%d) must be divisible by n_heads (%d)", c->d_model, c->n_heads);
+    if (c->pos == POS_ROPE && config_head_dim(c) % 2 != 0)
+        return status_error("head dim d_model/n_heads = %d must be even with pos=rope (RoPE rotates pairs)",
+                            config_head_dim(c));
+    return status_ok();
+}
+
+void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap) {
+    const char* slot = (const char*)c + f->offset;
+    switch (f->kind) {
+    case FIELD_INT: snprintf(out, cap, "%d", *(const int*)slot); break;
+    case FIELD_REAL: snprintf(out, cap, "%.17g", *(const double*)slot); break;
+    case FIELD_U64: snprintf(out, cap, "%llu", (unsigned long long)*(const uint64_t*)slot); break;
+    case FIELD_CHOICE: choice_name(f->choices, *(const int*)slot, out, cap); break;
+    }
+}
+
+int config_same_weights(const Config* a, const Config* b) {
+    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+        const FieldSpec* f = &CONFIG_FIELDS[i];
+        if (!f->shapes_weights) continue;
+        char x[64], y[64];
+        config_get(a, f, x, sizeof x);
+        config_get(b, f, y, sizeof y);
+        if (strcmp(x, y) != 0) return 0;
+    }
+    return 1;
+}
+
+int config_head_dim(const Config* c) { return c->d_model / c->n_heads; }

@@ -1,0 +1,64 @@
+// config.h — the model configuration: one table of fields drives parsing,
+// validation, the CLI flags, checkpoint metadata and the JS description.
+#ifndef NORMSCOPE_CONFIG_H
+#define NORMSCOPE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+typedef enum { NORM_LAYERNORM, NORM_RMSNORM, NORM_NONE } NormKind;
+typedef enum { PLACE_PRE, PLACE_POST } Placement;
+typedef enum { ACT_GELU, ACT_RELU, ACT_SWIGLU } Activation;
+typedef enum { POS_ROPE, POS_SINUSOIDAL, POS_LEARNED, POS_NONE } PosKind;
+typedef enum { ROPE_INTERLEAVED, ROPE_HALF } RopePairing;
+typedef enum { INIT_NORMAL, INIT_XAVIER } InitKind;
+
+typedef struct {
+    int n_layers;
+    int d_model;
+    int n_heads;
+    int d_ff;          // 0 = auto: 4 × d_model (resolved by config_validate)
+    int norm;          // NormKind
+    int placement;     // Placement
+    int residual;      // 1 on, 0 off
+    int activation;    // Activation
+    int pos;           // PosKind
+    double rope_theta;
+    int rope_pairing;  // RopePairing
+    double norm_eps;
+    int init;          // InitKind
+    double init_std;
+    uint64_t seed;
+    int max_tokens;
+} Config;
+
+typedef enum { FIELD_INT, FIELD_REAL, FIELD_CHOICE, FIELD_U64 } FieldKind;
+
+typedef struct {
+    const char* name;        // DESIGN.md field name (snake case)
+    FieldKind kind;
+    size_t offset;           // offsetof(Config, …)
+    double min, max;         // inclusive range for INT; exclusive lower bound for REAL
+    const char* choices;     // space-separated, in enum order, for CHOICE
+    const char* fallback;    // default, as text
+    int shapes_weights;      // 1: changing it rebuilds the weights from the seed
+    const char* help;
+} FieldSpec;
+
+extern const FieldSpec CONFIG_FIELDS[];
+extern const int N_CONFIG_FIELDS;
+
+void config_defaults(Config* c);
+const FieldSpec* config_field(const char* name);
+// Sets one field from text; on failure returns an error naming the field and range.
+Status config_set(Config* c, const char* name, const char* value);
+// Checks cross-field rules and resolves d_ff = 0 to 4 × d_model.
+Status config_validate(Config* c);
+// Writes the field's value as text (used for metadata and JSON).
+void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap);
+int config_same_weights(const Config* a, const Config* b);
+int config_head_dim(const Config* c);
+
+#endif

@@ -1,0 +1,244 @@
+// forward.c — one forward pass, top to bottom in the order of the equations
+// (DESIGN.md, "Forward pass, exactly"), writing every probe on the way.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "model.h"
+
+// ---------------------------------------------------------------- buffers
+
+static size_t activation_floats(const Config* c, int T) {
+    size_t d = (size_t)c->d_model, ff = (size_t)c->d_ff, hd = (size_t)config_head_dim(c);
+    return (size_t)T * (7 * d + 3 * ff + hd + 1) + 64;
+}
+
+// Grows a buffer only when a run needs more: no allocation on a steady state.
+static int reserve(float** block, size_t* capacity, size_t floats) {
+    if (floats <= *capacity) return 1;
+    float* grown = malloc(floats * sizeof(float));
+    if (!grown) return 0;
+    free(*block);
+    *block = grown;
+    *capacity = floats;
+    return 1;
+}
+
+static void place_activations(Activations* a, float* block, const Config* c, int T) {
+    size_t td = (size_t)T * c->d_model, tf = (size_t)T * c->d_ff;
+    float* next = block;
+#define TAKE(field, n) (a->field = next, next += ((n) + 3) & ~(size_t)3)
+    TAKE(stream[0], td), TAKE(stream[1], td), TAKE(stream[2], td);
+    TAKE(attn_out, td), TAKE(v, td), TAKE(heads, td), TAKE(ffn_out, td);
+    TAKE(hidden, tf), TAKE(pre_a, tf), TAKE(pre_b, tf);
+    TAKE(rope_cos, (size_t)T * config_head_dim(c) / 2), TAKE(rope_sin, (size_t)T * config_head_dim(c) / 2);
+    TAKE(scores, (size_t)T);
+#undef TAKE
+}
+
+// ---------------------------------------------------------------- layers
+
+// One norm, recording mean, divisor and the normalized vector for the probes.
+static void norm_forward(const Config* c, float* out, float* normalized, float* mean, float* divisor,
+                         const float* x, const float* gamma, const float* beta, int T) {
+    int d = c->d_model;
+    if (c->norm == NORM_LAYERNORM) {
+        layernorm(out, normalized, mean, divisor, x, gamma, beta, T, d, (float)c->norm_eps);
+        return;
+    }
+    row_mean(mean, x, T, d);
+    if (c->norm == NORM_RMSNORM) {
+        rmsnorm(out, normalized, divisor, x, gamma, T, d, (float)c->norm_eps);
+        return;
+    }
+    for (int t = 0; t < T; t++) divisor[t] = 1.0f;  // none: the identity
+    memcpy(normalized, x, (size_t)T * d * sizeof(float));
+    memcpy(out, x, (size_t)T * d * sizeof(float));
+}
+
+// Causal multi-head attention (torch: F.scaled_dot_product_attention(q, k, v, is_causal=True)).
+static void attention_forward(Model* m, int l, float* out, const float* x, int T) {
+    const Config* c = &m->config;
+    const PackedLayer* p = &m->packed[l];
+    Activations* a = &m->act;
+    int d = c->d_model, H = c->n_heads, hd = config_head_dim(c), pairs = hd / 2;
+    float* q = probe_at(m->probe_block, &m->layout, PROBE_attn_q, l, 0);
+    float* k = probe_at(m->probe_block, &m->layout, PROBE_attn_k, l, 0);
+    matmul(q, x, p->wq, T, d, d);
+    matmul(k, x, p->wk, T, d, d);
+    matmul(a->v, x, p->wv, T, d, d);
+    if (c->pos == POS_ROPE) {
+        float* q_rot = probe_at(m->probe_block, &m->layout, PROBE_attn_q_rot, l, 0);
+        float* k_rot = probe_at(m->probe_block, &m->layout, PROBE_attn_k_rot, l, 0);
+        int half = c->rope_pairing == ROPE_HALF;
+        for (int t = 0; t < T; t++)
+            for (int h = 0; h < H; h++) {
+                size_t at = (size_t)t * d + (size_t)h * hd;
+                const float *cos_t = a->rope_cos + (size_t)t * pairs, *sin_t = a->rope_sin + (size_t)t * pairs;
+                rope(q_rot + at, q + at, cos_t, sin_t, hd, half);
+                rope(k_rot + at, k + at, cos_t, sin_t, hd, half);
+            }
+        q = q_rot, k = k_rot;
+    }
+    float scale = 1.0f / sqrtf((float)hd);
+    for (int h = 0; h < H; h++) {
+        float* probs = probe_at(m->probe_block, &m->layout, PROBE_attn_probs, l, h);  // (T, T)
+        for (int t = 0; t < T; t++) {
+            float* row = probs + (size_t)t * T;
+            const float* q_th = q + (size_t)t * d + (size_t)h * hd;
+            for (int s = 0; s <= t; s++) row[s] = dot(q_th, k + (size_t)s * d + (size_t)h * hd, hd) * scale;
+            softmax(row, row, t + 1);
+            for (int s = t + 1; s < T; s++) row[s] = 0.0f;
+            float* head_out = a->heads + (size_t)t * d + (size_t)h * hd;
+            memset(head_out, 0, (size_t)hd * sizeof(float));
+            for (int s = 0; s <= t; s++) axpy(head_out, row[s], a->v + (size_t)s * d + (size_t)h * hd, hd);
+        }
+    }
+    matmul(out, a->heads, p->wo, T, d, d);
+}
+
+// gelu/relu: w2(act(w1 x)); swiglu: w2(silu(w1 x) ⊙ w3 x).
+static void ffn_forward(Model* m, int l, float* out, const float* x, int T) {
+    const Config* c = &m->config;
+    const PackedLayer* p = &m->packed[l];
+    Activations* a = &m->act;
+    int d = c->d_model, ff = c->d_ff, n = T * ff;
+    matmul(a->pre_a, x, p->w1, T, ff, d);
+    if (c->activation == ACT_GELU) gelu(a->hidden, a->pre_a, n);
+    else if (c->activation == ACT_RELU) relu(a->hidden, a->pre_a, n);
+    else {
+        matmul(a->pre_b, x, p->w3, T, ff, d);
+        swiglu_gate(a->hidden, a->pre_a, a->pre_b, n);
+    }
+    matmul(out, a->hidden, p->w2, T, d, ff);
+}
+
+// out = R·x + y: the residual add, or just y with residual off.
+static void residual_add(const Config* c, float* out, const float* x, const float* y, int n) {
+    if (c->residual) vec_add_to(out, x, y, n);
+    else memcpy(out, y, (size_t)n * sizeof(float));
+}
+
+// ---------------------------------------------------------------- embedding
+
+static void embed(Model* m, float* x, const uint8_t* tokens, int T) {
+    const Config* c = &m->config;
+    int d = c->d_model;
+    for (int t = 0; t < T; t++) {
+        float* row = x + (size_t)t * d;
+        memcpy(row, m->w.tok_embeddings + (size_t)tokens[t] * d, (size_t)d * sizeof(float));
+        if (c->pos == POS_LEARNED)
+            for (int i = 0; i < d; i++) row[i] += m->w.pos_embeddings[(size_t)t * d + i];
+        if (c->pos == POS_SINUSOIDAL)  // Vaswani et al. 2017, §3.5
+            for (int i = 0; i < d; i++) {
+                double angle = t * pow(10000.0, -(double)(i - i % 2) / d);
+                row[i] += (float)(i % 2 ? cos(angle) : sin(angle));
+            }
+    }
+    if (c->pos == POS_ROPE) {  // θ_i = rope_theta^(−2i/hd); angle t·θ_i in double
+        int hd = config_head_dim(c), pairs = hd / 2;
+        float* angles = probe_at(m->probe_block, &m->layout, PROBE_rope_angle, 0, 0);
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < pairs; i++) {
+                double angle = t * pow(c->rope_theta, -2.0 * i / hd);
+                angles[(size_t)t * pairs + i] = (float)angle;
+                m->act.rope_cos[(size_t)t * pairs + i] = (float)cos(angle);
+                m->act.rope_sin[(size_t)t * pairs + i] = (float)sin(angle);
+            }
+    }
+}
+
+// ---------------------------------------------------------------- forward
+
+Status model_forward(Model* m, const uint8_t* tokens, int T) {
+    const Config* c = &m->config;
+    if (!m->has_weights) return status_error("no model: configure one first");
+    if (T < 1 || T > c->max_tokens)
+        return status_error("text must be 1 to %d bytes long (max_tokens); it is %d bytes", c->max_tokens, T);
+    ProbeLayout layout;
+    probes_layout(&layout, c, T);
+    size_t act_floats = activation_floats(c, T);
+    uint64_t bytes = (layout.total + act_floats) * sizeof(float);
+    if (bytes > MEMORY_BUDGET_BYTES / 2)
+        return status_error("this text and config need %llu MiB of probe buffers, over the %llu MiB limit "
+                            "(attention probabilities alone take n_layers x n_heads x T^2 floats): use a shorter "
+                            "text or fewer n_layers (%d) or n_heads (%d), or a smaller d_model (%d)",
+                            (unsigned long long)(bytes >> 20), (unsigned long long)(MEMORY_BUDGET_BYTES / 2) >> 20,
+                            c->n_layers, c->n_heads, c->d_model);
+    if (!reserve(&m->act_block, &m->act_capacity, act_floats) ||
+        !reserve(&m->probe_block, &m->probe_capacity, (size_t)layout.total))
+        return status_error("out of memory for the probe buffers (%llu MiB)", (unsigned long long)(bytes >> 20));
+    m->layout = layout;
+    m->T = T;
+    place_activations(&m->act, m->act_block, c, T);
+
+    int L = c->n_layers, d = c->d_model, ff = c->d_ff, n = T * d;
+    float* probes = m->probe_block;
+    for (int t = 0; t < T; t++) probe_at(probes, &layout, PROBE_tokens, 0, 0)[t] = tokens[t];
+    float* x = m->act.stream[0];
+    embed(m, x, tokens, T);
+
+    for (int l = 0; l < L; l++) {
+        const LayerWeights* w = &m->w.layers[l];
+        float* site[N_SITES];
+        float* norm_in[2], *norm_out[2], *normalized[2], *mean[2], *divisor[2];
+        for (int k = 0; k < 2; k++) {
+            norm_in[k] = probe_at(probes, &layout, PROBE_norm_input, l, k);
+            norm_out[k] = probe_at(probes, &layout, PROBE_norm_output, l, k);
+            normalized[k] = probe_at(probes, &layout, PROBE_norm_normalized, l, k);
+            mean[k] = probe_at(probes, &layout, PROBE_norm_mean, l, k);
+            divisor[k] = probe_at(probes, &layout, PROBE_norm_divisor, l, k);
+        }
+        site[SITE_resid_in] = x;
+        site[SITE_attn_out] = m->act.attn_out;
+        site[SITE_ffn_hidden] = m->act.hidden;
+        site[SITE_ffn_out] = m->act.ffn_out;
+        site[SITE_attn_norm] = norm_out[0];
+        site[SITE_ffn_norm] = norm_out[1];
+        if (c->placement == PLACE_PRE) {
+            // x = x + attn(norm1(x)); x = x + ffn(norm2(x))
+            memcpy(norm_in[0], x, (size_t)n * sizeof(float));
+            norm_forward(c, norm_out[0], normalized[0], mean[0], divisor[0], x, w->attention_norm,
+                         w->attention_norm_bias, T);
+            attention_forward(m, l, m->act.attn_out, norm_out[0], T);
+            site[SITE_resid_mid] = m->act.stream[2];
+            residual_add(c, site[SITE_resid_mid], x, m->act.attn_out, n);
+            memcpy(norm_in[1], site[SITE_resid_mid], (size_t)n * sizeof(float));
+            norm_forward(c, norm_out[1], normalized[1], mean[1], divisor[1], site[SITE_resid_mid], w->ffn_norm,
+                         w->ffn_norm_bias, T);
+            ffn_forward(m, l, m->act.ffn_out, norm_out[1], T);
+            site[SITE_resid_out] = x == m->act.stream[0] ? m->act.stream[1] : m->act.stream[0];
+            residual_add(c, site[SITE_resid_out], site[SITE_resid_mid], m->act.ffn_out, n);
+        } else {
+            // x = norm1(x + attn(x)); x = norm2(x + ffn(x))
+            attention_forward(m, l, m->act.attn_out, x, T);
+            residual_add(c, norm_in[0], x, m->act.attn_out, n);
+            norm_forward(c, norm_out[0], normalized[0], mean[0], divisor[0], norm_in[0], w->attention_norm,
+                         w->attention_norm_bias, T);
+            site[SITE_resid_mid] = norm_out[0];
+            ffn_forward(m, l, m->act.ffn_out, norm_out[0], T);
+            residual_add(c, norm_in[1], norm_out[0], m->act.ffn_out, n);
+            norm_forward(c, norm_out[1], normalized[1], mean[1], divisor[1], norm_in[1], w->ffn_norm,
+                         w->ffn_norm_bias, T);
+            site[SITE_resid_out] = norm_out[1];
+        }
+        for (int s = 0; s < N_SITES; s++)
+            site_stats(probe_at(probes, &layout, PROBE_site_stats, l, s), probe_at(probes, &layout, PROBE_site_hist, l, s),
+                       probe_at(probes, &layout, PROBE_site_token_rms, l, s), site[s], T, s == SITE_ffn_hidden ? ff : d);
+        x = site[SITE_resid_out];
+    }
+
+    if (layout.arrays[PROBE_final_norm_output].size) {  // pre-norm's final norm
+        float* out = probe_at(probes, &layout, PROBE_final_norm_output, 0, 0);
+        memcpy(probe_at(probes, &layout, PROBE_final_norm_input, 0, 0), x, (size_t)n * sizeof(float));
+        norm_forward(c, out, probe_at(probes, &layout, PROBE_final_norm_normalized, 0, 0),
+                     probe_at(probes, &layout, PROBE_final_norm_mean, 0, 0),
+                     probe_at(probes, &layout, PROBE_final_norm_divisor, 0, 0), x, m->w.norm, m->w.norm_bias, T);
+        site_stats(probe_at(probes, &layout, PROBE_final_stats, 0, 0), probe_at(probes, &layout, PROBE_final_hist, 0, 0),
+                   probe_at(probes, &layout, PROBE_final_token_rms, 0, 0), out, T, d);
+        x = out;
+    }
+    matmul(probe_at(probes, &layout, PROBE_logits, 0, 0), x, m->packed_output, T, VOCAB, d);
+    return status_ok();
+}

@@ -1,0 +1,227 @@
+// kernels.c — matmul, norms, softmax, RoPE and activations over simd.h.
+#include "kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "simd.h"
+
+// ---------------------------------------------------------------- matmul
+
+size_t packed_size(int rows, int cols) {
+    size_t panels = (size_t)(rows + PANEL - 1) / PANEL;
+    return panels * PANEL * (size_t)cols;
+}
+
+void pack_matrix(float* panels, const float* w, int rows, int cols) {
+    int n_panels = (rows + PANEL - 1) / PANEL;
+    for (int p = 0; p < n_panels; p++) {
+        float* dst = panels + (size_t)p * PANEL * cols;
+        for (int k = 0; k < cols; k++)
+            for (int j = 0; j < PANEL; j++) {
+                int row = p * PANEL + j;
+                dst[(size_t)k * PANEL + j] = row < rows ? w[(size_t)row * cols + k] : 0.0f;
+            }
+    }
+}
+
+static void store_cols(float* out, const float* tile, int n) {
+    for (int j = 0; j < n; j++) out[j] = tile[j];
+}
+
+// 4 tokens × 8 outputs: 8 accumulators, two panel loads and four splats per k.
+static void kernel_4x8(float* out, int out_stride, int n_out, const float* x, int cols,
+                       const float* panel) {
+    vec c00 = vec_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    const float *x0 = x, *x1 = x + cols, *x2 = x + 2 * cols, *x3 = x + 3 * cols;
+    for (int k = 0; k < cols; k++) {
+        vec b0 = vec_load(panel + (size_t)k * PANEL), b1 = vec_load(panel + (size_t)k * PANEL + 4);
+        vec a = vec_splat(x0[k]);
+        c00 = vec_madd(c00, a, b0), c01 = vec_madd(c01, a, b1);
+        a = vec_splat(x1[k]);
+        c10 = vec_madd(c10, a, b0), c11 = vec_madd(c11, a, b1);
+        a = vec_splat(x2[k]);
+        c20 = vec_madd(c20, a, b0), c21 = vec_madd(c21, a, b1);
+        a = vec_splat(x3[k]);
+        c30 = vec_madd(c30, a, b0), c31 = vec_madd(c31, a, b1);
+    }
+    float tile[4][PANEL];
+    vec_store(tile[0], c00), vec_store(tile[0] + 4, c01);
+    vec_store(tile[1], c10), vec_store(tile[1] + 4, c11);
+    vec_store(tile[2], c20), vec_store(tile[2] + 4, c21);
+    vec_store(tile[3], c30), vec_store(tile[3] + 4, c31);
+    for (int r = 0; r < 4; r++) store_cols(out + (size_t)r * out_stride, tile[r], n_out);
+}
+
+static void kernel_1x8(float* out, int n_out, const float* x, int cols, const float* panel) {
+    vec c0 = vec_splat(0), c1 = c0;
+    for (int k = 0; k < cols; k++) {
+        vec a = vec_splat(x[k]);
+        c0 = vec_madd(c0, a, vec_load(panel + (size_t)k * PANEL));
+        c1 = vec_madd(c1, a, vec_load(panel + (size_t)k * PANEL + 4));
+    }
+    float tile[PANEL];
+    vec_store(tile, c0), vec_store(tile + 4, c1);
+    store_cols(out, tile, n_out);
+}
+
+void matmul(float* out, const float* x, const float* panels, int T, int rows, int cols) {
+    int n_panels = (rows + PANEL - 1) / PANEL;
+    for (int p = 0; p < n_panels; p++) {
+        const float* panel = panels + (size_t)p * PANEL * cols;
+        int col0 = p * PANEL, n_out = rows - col0 < PANEL ? rows - col0 : PANEL;
+        int t = 0;
+        for (; t + 4 <= T; t += 4)
+            kernel_4x8(out + (size_t)t * rows + col0, rows, n_out, x + (size_t)t * cols, cols, panel);
+        for (; t < T; t++) kernel_1x8(out + (size_t)t * rows + col0, n_out, x + (size_t)t * cols, cols, panel);
+    }
+}
+
+// ---------------------------------------------------------------- reductions
+
+float dot(const float* a, const float* b, int n) {
+    vec acc = vec_splat(0);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) acc = vec_madd(acc, vec_load(a + i), vec_load(b + i));
+    float sum = vec_sum(acc);
+    for (; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+static float sum(const float* x, int n) {
+    vec acc = vec_splat(0);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) acc = vec_add(acc, vec_load(x + i));
+    float s = vec_sum(acc);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+// Σ (x − c)², the second pass of a two-pass variance (stable for large means).
+static float sum_sq_dev(const float* x, float c, int n) {
+    vec acc = vec_splat(0), center = vec_splat(c);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
+        vec dev = vec_sub(vec_load(x + i), center);
+        acc = vec_madd(acc, dev, dev);
+    }
+    float s = vec_sum(acc);
+    for (; i < n; i++) s += (x[i] - c) * (x[i] - c);
+    return s;
+}
+
+void axpy(float* out, float a, const float* x, int n) {
+    vec av = vec_splat(a);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_madd(vec_load(out + i), av, vec_load(x + i)));
+    for (; i < n; i++) out[i] += a * x[i];
+}
+
+void vec_add_to(float* out, const float* a, const float* b, int n) {
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_add(vec_load(a + i), vec_load(b + i)));
+    for (; i < n; i++) out[i] = a[i] + b[i];
+}
+
+// ---------------------------------------------------------------- norms
+
+// y = (x − shift)·scale, then y·γ (+ β); the γ/β-free y goes to `normalized`.
+static void scale_row(float* out, float* normalized, const float* x, float shift, float scale,
+                      const float* gamma, const float* beta, int d) {
+    vec s = vec_splat(scale), c = vec_splat(shift);
+    int i = 0;
+    for (; i + VEC_WIDTH <= d; i += VEC_WIDTH) {
+        vec y = vec_mul(vec_sub(vec_load(x + i), c), s);
+        if (normalized) vec_store(normalized + i, y);
+        y = vec_mul(y, vec_load(gamma + i));
+        if (beta) y = vec_add(y, vec_load(beta + i));
+        vec_store(out + i, y);
+    }
+    for (; i < d; i++) {
+        float y = (x[i] - shift) * scale;
+        if (normalized) normalized[i] = y;
+        out[i] = beta ? y * gamma[i] + beta[i] : y * gamma[i];
+    }
+}
+
+void layernorm(float* out, float* normalized, float* mean, float* divisor, const float* x,
+               const float* gamma, const float* beta, int T, int d, float eps) {
+    for (int t = 0; t < T; t++) {
+        const float* row = x + (size_t)t * d;
+        float m = sum(row, d) / d;
+        float var = sum_sq_dev(row, m, d) / d;  // biased, as torch.nn.LayerNorm
+        float div = sqrtf(var + eps);
+        mean[t] = m;
+        divisor[t] = div;
+        scale_row(out + (size_t)t * d, normalized ? normalized + (size_t)t * d : NULL, row, m, 1.0f / div,
+                  gamma, beta, d);
+    }
+}
+
+void rmsnorm(float* out, float* normalized, float* divisor, const float* x, const float* gamma,
+             int T, int d, float eps) {
+    for (int t = 0; t < T; t++) {
+        const float* row = x + (size_t)t * d;
+        float div = sqrtf(sum_sq_dev(row, 0.0f, d) / d + eps);
+        divisor[t] = div;
+        scale_row(out + (size_t)t * d, normalized ? normalized + (size_t)t * d : NULL, row, 0.0f, 1.0f / div,
+                  gamma, NULL, d);
+    }
+}
+
+void row_mean(float* mean, const float* x, int T, int d) {
+    for (int t = 0; t < T; t++) mean[t] = sum(x + (size_t)t * d, d) / d;
+}
+
+// ---------------------------------------------------------------- softmax
+
+void softmax(float* out, const float* x, int n) {
+    float max = -INFINITY;
+    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    float total = 0.0f;
+    for (int i = 0; i < n; i++) total += (out[i] = expf(x[i] - max));
+    float inv = 1.0f / total;
+    vec s = vec_splat(inv);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_mul(vec_load(out + i), s));
+    for (; i < n; i++) out[i] *= inv;
+}
+
+// ---------------------------------------------------------------- RoPE
+
+void rope(float* out, const float* x, const float* cos_t, const float* sin_t, int hd, int half) {
+    int pairs = hd / 2;
+    for (int i = 0; i < pairs; i++) {
+        int ia = half ? i : 2 * i, ib = half ? i + pairs : 2 * i + 1;
+        float a = x[ia], b = x[ib], c = cos_t[i], s = sin_t[i];
+        out[ia] = a * c - b * s;
+        out[ib] = a * s + b * c;
+    }
+}
+
+// ---------------------------------------------------------------- activations
+
+void gelu(float* out, const float* x, int n) {
+    const float k = 0.7978845608028654f;  // sqrt(2/π)
+    for (int i = 0; i < n; i++) {
+        float v = x[i];
+        out[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
+    }
+}
+
+void relu(float* out, const float* x, int n) {
+    vec zero = vec_splat(0);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_max(vec_load(x + i), zero));
+    for (; i < n; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+static inline float silu1(float v) { return v / (1.0f + expf(-v)); }
+
+void silu(float* out, const float* x, int n) {
+    for (int i = 0; i < n; i++) out[i] = silu1(x[i]);
+}
+
+void swiglu_gate(float* out, const float* a, const float* b, int n) {
+    for (int i = 0; i < n; i++) out[i] = silu1(a[i]) * b[i];
+}

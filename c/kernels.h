@@ -1,0 +1,42 @@
+// kernels.h — the numeric kernels, output first (llama2.c style). Each is
+// written once over simd.h; the build picks WASM SIMD or scalar.
+#ifndef NORMSCOPE_KERNELS_H
+#define NORMSCOPE_KERNELS_H
+
+#include <stddef.h>
+
+// A weight matrix [rows = out, cols = in] (PyTorch layout) repacked into
+// panels of PANEL output rows: panel p holds w[p·PANEL + j][k] at
+// [p][k][j], zero-padded, so the matmul's inner loop reads contiguously.
+#define PANEL 8
+size_t packed_size(int rows, int cols);  // floats
+void pack_matrix(float* panels, const float* w, int rows, int cols);
+
+// out[T, rows] = x[T, cols] · wᵀ  (torch: F.linear(x, w))
+void matmul(float* out, const float* x, const float* panels, int T, int rows, int cols);
+
+// torch.nn.LayerNorm over the last dim, biased variance, eps inside the root.
+// Also writes what the probes plot: per-row mean and divisor sqrt(var + eps),
+// and the normalized vector before γ/β (normalized may be NULL).
+void layernorm(float* out, float* normalized, float* mean, float* divisor, const float* x,
+               const float* gamma, const float* beta, int T, int d, float eps);
+// RMSNorm: x / sqrt(mean(x²) + eps) · γ; divisor = sqrt(mean(x²) + eps).
+void rmsnorm(float* out, float* normalized, float* divisor, const float* x, const float* gamma,
+             int T, int d, float eps);
+void row_mean(float* mean, const float* x, int T, int d);
+
+float dot(const float* a, const float* b, int n);
+void axpy(float* out, float a, const float* x, int n);  // out += a·x
+void softmax(float* out, const float* x, int n);
+
+// Rotates one head's vector by the angles whose cos/sin are given (hd/2 of
+// each). interleaved pairs (2i, 2i+1); half pairs (i, i + hd/2).
+void rope(float* out, const float* x, const float* cos_t, const float* sin_t, int hd, int half);
+
+void gelu(float* out, const float* x, int n);  // tanh form
+void relu(float* out, const float* x, int n);
+void silu(float* out, const float* x, int n);
+void swiglu_gate(float* out, const float* a, const float* b, int n);  // silu(a) · b
+void vec_add_to(float* out, const float* a, const float* b, int n);   // out = a + b
+
+#endif

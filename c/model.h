@@ -1,0 +1,109 @@
+// model.h — the model context: config, weights, buffers and probes. Every
+// piece of state lives here; several models can live side by side.
+#ifndef NORMSCOPE_MODEL_H
+#define NORMSCOPE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "probes.h"
+#include "status.h"
+
+typedef struct {
+    float* attention_norm;       // (d)       γ
+    float* attention_norm_bias;  // (d)       β, LayerNorm only
+    float* wq;                   // (d, d)
+    float* wk;                   // (d, d)
+    float* wv;                   // (d, d)
+    float* wo;                   // (d, d)
+    float* ffn_norm;             // (d)
+    float* ffn_norm_bias;        // (d)
+    float* w1;                   // (d_ff, d)
+    float* w2;                   // (d, d_ff)
+    float* w3;                   // (d_ff, d)  SwiGLU only
+} LayerWeights;
+
+typedef struct {
+    float* tok_embeddings;  // (256, d)
+    float* pos_embeddings;  // (max_tokens, d)  learned positions only
+    float* norm;            // (d)  final norm, pre-norm only
+    float* norm_bias;       // (d)
+    float* output;          // (256, d)
+    LayerWeights* layers;   // (n_layers)
+} Weights;
+
+// One checkpoint tensor: its safetensors name, shape and home in Weights.
+typedef enum { TENSOR_MATRIX, TENSOR_GAMMA, TENSOR_BETA } TensorRole;
+typedef struct {
+    char name[48];
+    int rows, cols;  // a vector has rows = 1 … stored as shape [cols]
+    int ndim;
+    TensorRole role;
+    float** slot;         // where the tensor's pointer lives in Weights
+    float** packed_slot;  // its packed copy for matmul, or NULL
+} TensorInfo;
+
+typedef struct {
+    float* wq; float* wk; float* wv; float* wo;
+    float* w1; float* w2; float* w3;
+} PackedLayer;
+
+typedef struct {
+    float* stream[3];   // (T, d) resid_in / resid_out alternate; [2] is resid_mid
+    float* attn_out;    // (T, d)
+    float* v;           // (T, d)
+    float* heads;       // (T, d)   concatenated head outputs
+    float* ffn_out;     // (T, d)
+    float* hidden;      // (T, d_ff)  after the activation
+    float* pre_a;       // (T, d_ff)  x W1ᵀ
+    float* pre_b;       // (T, d_ff)  x W3ᵀ (SwiGLU)
+    float* rope_cos;    // (T, hd/2)
+    float* rope_sin;    // (T, hd/2)
+    float* scores;      // (T)
+} Activations;
+
+typedef struct Model {
+    Config config;          // the config of the last forward (weights + behaviour)
+    Config weights_config;  // the config the weights were built or loaded for
+    int has_weights;
+    int weights_from_file;
+    Weights w;
+    PackedLayer* packed;     // (n_layers)
+    float* packed_output;    // output head, packed
+    TensorInfo* tensors;
+    int n_tensors;
+    float* weight_block;     // every tensor, one allocation
+    size_t weight_floats;
+    float* packed_block;
+    size_t packed_floats;
+    Activations act;
+    float* act_block;
+    size_t act_capacity;     // floats
+    float* probe_block;
+    size_t probe_capacity;   // floats
+    ProbeLayout layout;
+    int T;
+    char error[256];
+} Model;
+
+// Weights (with their packed copy) and probes+activations each get half.
+#define MEMORY_BUDGET_BYTES ((uint64_t)1536 << 20)
+
+void model_init(Model* m);
+void model_release(Model* m);
+// Adopts a validated config, rebuilding the weights from the seed when a
+// weight-shaping field changed (or when there are none yet).
+Status model_configure(Model* m, const Config* c);
+// Tokens are bytes; T must be 1 … max_tokens.
+Status model_forward(Model* m, const uint8_t* tokens, int T);
+
+// The checkpoint table for a config: name, shape and role of every tensor.
+Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w, PackedLayer* packed,
+                    float** packed_output);
+// Allocates weights for the config (uninitialised) and their table.
+Status model_allocate_weights(Model* m, const Config* c);
+void model_init_weights(Model* m);  // from m->weights_config.seed
+void model_pack_weights(Model* m);
+
+#endif

@@ -1,0 +1,154 @@
+// probes.c — the probe buffer's layout (llm.c's fill_in_activation_sizes,
+// for what the page plots) and the statistics of a site.
+#include "probes.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define AS_STRING(name) #name,
+const char* const SITE_NAMES[N_SITES] = {SITES(AS_STRING)};
+const char* const STAT_NAMES[N_STATS] = {STAT_FIELDS(AS_STRING)};
+const char* const PROBE_NAMES[N_PROBE_ARRAYS] = {PROBE_ARRAYS(AS_STRING)};
+#undef AS_STRING
+
+static void set_shape(ProbeLayout* layout, ProbeId id, int ndim, int a, int b, int c, int d) {
+    ProbeArray* arr = &layout->arrays[id];
+    int dims[4] = {a, b, c, d};
+    arr->ndim = ndim;
+    arr->size = 1;
+    for (int i = 0; i < 4; i++) {
+        arr->shape[i] = i < ndim ? dims[i] : 1;
+        if (i < ndim) arr->size *= (uint64_t)dims[i];
+    }
+}
+
+void probes_layout(ProbeLayout* layout, const Config* c, int T) {
+    memset(layout, 0, sizeof *layout);
+    int L = c->n_layers, d = c->d_model, H = c->n_heads, hd = config_head_dim(c);
+    int final = c->placement == PLACE_PRE && c->norm != NORM_NONE;  // a final norm exists
+    int rope = c->pos == POS_ROPE;
+    layout->T = T;
+    set_shape(layout, PROBE_tokens, 1, T, 0, 0, 0);
+    set_shape(layout, PROBE_site_stats, 3, L, N_SITES, N_STATS, 0);
+    set_shape(layout, PROBE_site_hist, 3, L, N_SITES, HIST_BINS, 0);
+    set_shape(layout, PROBE_site_token_rms, 3, L, N_SITES, T, 0);
+    set_shape(layout, PROBE_norm_mean, 3, L, 2, T, 0);
+    set_shape(layout, PROBE_norm_divisor, 3, L, 2, T, 0);
+    set_shape(layout, PROBE_norm_input, 4, L, 2, T, d);
+    set_shape(layout, PROBE_norm_normalized, 4, L, 2, T, d);
+    set_shape(layout, PROBE_norm_output, 4, L, 2, T, d);
+    set_shape(layout, PROBE_final_stats, 1, final ? N_STATS : 0, 0, 0, 0);
+    set_shape(layout, PROBE_final_hist, 1, final ? HIST_BINS : 0, 0, 0, 0);
+    set_shape(layout, PROBE_final_token_rms, 1, final ? T : 0, 0, 0, 0);
+    set_shape(layout, PROBE_final_norm_mean, 1, final ? T : 0, 0, 0, 0);
+    set_shape(layout, PROBE_final_norm_divisor, 1, final ? T : 0, 0, 0, 0);
+    set_shape(layout, PROBE_final_norm_input, 2, final ? T : 0, d, 0, 0);
+    set_shape(layout, PROBE_final_norm_normalized, 2, final ? T : 0, d, 0, 0);
+    set_shape(layout, PROBE_final_norm_output, 2, final ? T : 0, d, 0, 0);
+    set_shape(layout, PROBE_attn_probs, 4, L, H, T, T);
+    set_shape(layout, PROBE_rope_angle, 2, rope ? T : 0, hd / 2, 0, 0);
+    set_shape(layout, PROBE_attn_q, 4, L, T, H, hd);
+    set_shape(layout, PROBE_attn_k, 4, L, T, H, hd);
+    set_shape(layout, PROBE_attn_q_rot, 4, rope ? L : 0, T, H, hd);
+    set_shape(layout, PROBE_attn_k_rot, 4, rope ? L : 0, T, H, hd);
+    set_shape(layout, PROBE_logits, 2, T, VOCAB, 0, 0);
+    uint64_t offset = 0;
+    for (int i = 0; i < N_PROBE_ARRAYS; i++) {
+        layout->arrays[i].offset = offset;
+        offset += (layout->arrays[i].size + 3) & ~(uint64_t)3;  // 16-byte aligned arrays
+    }
+    layout->total = offset;
+}
+
+float* probe_at(float* base, const ProbeLayout* layout, ProbeId id, int i0, int i1) {
+    const ProbeArray* arr = &layout->arrays[id];  // within budget: fits size_t
+    size_t inner = (size_t)arr->size;
+    size_t index = 0;
+    if (arr->ndim >= 1) {
+        inner /= (size_t)arr->shape[0];
+        index += (size_t)i0 * inner;
+    }
+    if (arr->ndim >= 2) {
+        inner /= (size_t)arr->shape[1];
+        index += (size_t)i1 * inner;
+    }
+    return base + (size_t)arr->offset + index;
+}
+
+void site_stats(float* stats, float* hist, float* token_rms, const float* values, int T, int width) {
+    size_t n = (size_t)T * width, finite = 0, nan = 0, inf = 0, zeros = 0;
+    double total = 0, min = INFINITY, max = -INFINITY, sum_sq = 0;
+    for (int t = 0; t < T; t++) {
+        const float* row = values + (size_t)t * width;
+        double row_sq = 0;
+        for (int i = 0; i < width; i++) {
+            double v = row[i];
+            row_sq += v * v;
+            if (v == 0) zeros++;
+            if (isnan(v)) { nan++; continue; }
+            if (isinf(v)) { inf++; continue; }
+            finite++;
+            total += v;
+            sum_sq += v * v;
+            min = v < min ? v : min;
+            max = v > max ? v : max;
+        }
+        token_rms[t] = (float)sqrt(row_sq / width);
+    }
+    double mean = finite ? total / finite : NAN, dev_sq = 0;
+    double lo = 0, hi = 0;
+    if (finite) {
+        lo = min, hi = max;
+        if (lo == hi) lo -= 0.5, hi += 0.5;
+    }
+    for (int b = 0; b < HIST_BINS; b++) hist[b] = 0;
+    double bin_scale = finite ? HIST_BINS / (hi - lo) : 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = values[i];
+        if (!isfinite(v)) continue;
+        dev_sq += (v - mean) * (v - mean);
+        int bin = (int)((v - lo) * bin_scale);
+        hist[bin < 0 ? 0 : bin >= HIST_BINS ? HIST_BINS - 1 : bin] += 1;
+    }
+    stats[STAT_mean] = (float)mean;
+    stats[STAT_std] = finite ? (float)sqrt(dev_sq / finite) : NAN;
+    stats[STAT_rms] = finite ? (float)sqrt(sum_sq / finite) : NAN;
+    stats[STAT_min] = finite ? (float)min : NAN;
+    stats[STAT_max] = finite ? (float)max : NAN;
+    stats[STAT_absmax] = finite ? (float)(-min > max ? -min : max) : NAN;
+    stats[STAT_nan] = (float)nan;
+    stats[STAT_inf] = (float)inf;
+    stats[STAT_zero_frac] = n ? (float)((double)zeros / n) : 0;
+    stats[STAT_hist_lo] = (float)lo;
+    stats[STAT_hist_hi] = (float)hi;
+}
+
+// Appends with snprintf semantics: `used` keeps counting past `cap`.
+#define APPEND(...) used += (size_t)snprintf(out + (used < cap ? used : cap), used < cap ? cap - used : 0, __VA_ARGS__)
+
+static size_t name_list(char* out, size_t cap, const char* key, const char* const* names, int n) {
+    size_t used = 0;
+    APPEND("\"%s\":[", key);
+    for (int i = 0; i < n; i++) APPEND("%s\"%s\"", i ? "," : "", names[i]);
+    APPEND("]");
+    return used;
+}
+
+size_t probes_layout_json(char* out, size_t cap, const ProbeLayout* layout) {
+    size_t used = 0;
+    APPEND("{");
+    used += name_list(out + (used < cap ? used : cap), used < cap ? cap - used : 0, "sites", SITE_NAMES, N_SITES);
+    APPEND(",");
+    used += name_list(out + (used < cap ? used : cap), used < cap ? cap - used : 0, "stats", STAT_NAMES, N_STATS);
+    APPEND(",\"hist_bins\":%d,\"n_tokens\":%d,\"total\":%llu,\"arrays\":{", HIST_BINS, layout->T,
+           (unsigned long long)layout->total);
+    for (int i = 0; i < N_PROBE_ARRAYS; i++) {
+        const ProbeArray* arr = &layout->arrays[i];
+        APPEND("%s\"%s\":{\"offset\":%llu,\"shape\":[", i ? "," : "", PROBE_NAMES[i], (unsigned long long)arr->offset);
+        for (int k = 0; k < arr->ndim; k++) APPEND("%s%d", k ? "," : "", arr->shape[k]);
+        APPEND("]}");
+    }
+    APPEND("}}");
+    return used;
+}

@@ -1,0 +1,68 @@
+// probes.h — what the forward pass records, and where. Site names, stat
+// fields and probe arrays are declared once here and described to JavaScript
+// at run time (probes_layout_json), so no offset table is written twice.
+#ifndef NORMSCOPE_PROBES_H
+#define NORMSCOPE_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define SITES(X) X(resid_in) X(attn_norm) X(attn_out) X(resid_mid) \
+                 X(ffn_norm) X(ffn_hidden) X(ffn_out) X(resid_out)
+#define STAT_FIELDS(X) X(mean) X(std) X(rms) X(min) X(max) X(absmax) \
+                       X(nan) X(inf) X(zero_frac) X(hist_lo) X(hist_hi)
+#define NORM_NAMES(X) X(attn_norm) X(ffn_norm)
+// name, dims (filled by probes_layout)
+#define PROBE_ARRAYS(X)                                                          \
+    X(tokens) X(site_stats) X(site_hist) X(site_token_rms)                       \
+    X(norm_mean) X(norm_divisor) X(norm_input) X(norm_normalized) X(norm_output) \
+    X(final_stats) X(final_hist) X(final_token_rms) X(final_norm_mean)           \
+    X(final_norm_divisor) X(final_norm_input) X(final_norm_normalized)           \
+    X(final_norm_output) X(attn_probs) X(rope_angle) X(attn_q) X(attn_k)         \
+    X(attn_q_rot) X(attn_k_rot) X(logits)
+
+#define AS_ENUM(name) SITE_##name,
+typedef enum { SITES(AS_ENUM) N_SITES } Site;
+#undef AS_ENUM
+#define AS_ENUM(name) STAT_##name,
+typedef enum { STAT_FIELDS(AS_ENUM) N_STATS } Stat;
+#undef AS_ENUM
+#define AS_ENUM(name) PROBE_##name,
+typedef enum { PROBE_ARRAYS(AS_ENUM) N_PROBE_ARRAYS } ProbeId;
+#undef AS_ENUM
+
+#define HIST_BINS 64
+#define VOCAB 256
+
+extern const char* const SITE_NAMES[N_SITES];
+extern const char* const STAT_NAMES[N_STATS];
+extern const char* const PROBE_NAMES[N_PROBE_ARRAYS];
+
+typedef struct {
+    int ndim;
+    int shape[4];
+    // 64-bit even in wasm32: a config is checked against the memory budget
+    // before anything is allocated, so its size must not wrap first.
+    uint64_t offset;  // in floats from the start of the probe buffer
+    uint64_t size;    // floats; 0 when the array does not apply to this config
+} ProbeArray;
+
+typedef struct {
+    ProbeArray arrays[N_PROBE_ARRAYS];
+    uint64_t total;  // floats
+    int T;
+} ProbeLayout;
+
+void probes_layout(ProbeLayout* layout, const Config* c, int T);
+// Pointer to element [i0][i1]… (leading indices; the rest are 0).
+float* probe_at(float* base, const ProbeLayout* layout, ProbeId id, int i0, int i1);
+
+// Stats, histogram and per-token rms of values [T, width] (DESIGN.md, Probes).
+void site_stats(float* stats, float* hist, float* token_rms, const float* values, int T, int width);
+
+// {"sites":[…],"stats":[…],"hist_bins":64,"arrays":{…}}; returns bytes needed.
+size_t probes_layout_json(char* out, size_t cap, const ProbeLayout* layout);
+
+#endif

@@ -1,0 +1,15 @@
+// report.h — a run as JSON: the one writer behind the CLI's --json and the
+// JS run.toJSON() (schema in DESIGN.md, "JSON").
+#ifndef NORMSCOPE_REPORT_H
+#define NORMSCOPE_REPORT_H
+
+#include "model.h"
+#include "status.h"
+#include "text.h"
+
+Status report_json(Model* m, int full, Text* out);
+void report_config_json(const Config* c, Text* out);
+// Every config field with its kind, default, range and choices, for the page's controls.
+void report_fields_json(Text* out);
+
+#endif

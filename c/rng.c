@@ -1,0 +1,49 @@
+// rng.c — splitmix64 (Steele, Lea, Flood 2014) and Marsaglia's polar method.
+#include "rng.h"
+
+#include <math.h>
+#include <string.h>
+
+Rng rng_for_tensor(uint64_t seed, const char* tensor_name) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a: each tensor has its own stream
+    for (const char* p = tensor_name; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    Rng r = {seed ^ h};
+    return r;
+}
+
+uint64_t rng_next(Rng* r) {
+    uint64_t z = (r->state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double rng_uniform(Rng* r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
+
+// Natural log for x in (0, 1]: x = m·2^e with m in [√½, √2), then
+// ln m = 2·atanh(s), s = (m−1)/(m+1), |s| < 0.1716, summed to s^25 (error < 1e-19).
+static double plain_log(double x) {
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int e = (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    double m;
+    memcpy(&m, &bits, sizeof m);
+    if (m > 1.4142135623730951) { m *= 0.5; e += 1; }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, term = s, sum = 0.0;
+    for (int k = 1; k <= 25; k += 2) {
+        sum += term / k;
+        term *= s2;
+    }
+    return 2.0 * sum + e * 0.69314718055994530942;
+}
+
+double rng_normal(Rng* r) {
+    for (;;) {
+        double u = 2.0 * rng_uniform(r) - 1.0, v = 2.0 * rng_uniform(r) - 1.0;
+        double s = u * u + v * v;
+        // s can be subnormal-free: u,v are multiples of 2^-52, so s = 0 or s >= 2^-104
+        if (s >= 1.0 || s == 0.0) continue;
+        return u * sqrt(-2.0 * plain_log(s) / s);
+    }
+}

@@ -1,0 +1,236 @@
+// engine.js — the one owner of the WASM instance. It loads normscope.wasm in
+// a browser (fetch) or in Node (fs), turns C error strings into thrown
+// Errors, and hands out typed-array views over the probe buffer that are
+// re-derived on every access: memory growth detaches old views.
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+async function fetchBytes(url) {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`normscope: cannot fetch ${url} (HTTP ${response.status})`);
+  return response.arrayBuffer();
+}
+
+// Config values cross to C as text; booleans are the residual's on/off.
+function fieldText(value) {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'bigint') return value.toString();
+  return String(value);
+}
+
+export class NormScope {
+  /** Loads the module. options.wasmUrl overrides the .wasm beside this file. */
+  static async load(options = {}) {
+    const url = new URL(options.wasmUrl ?? './normscope.wasm', import.meta.url);
+    const bytes = await fetchBytes(url);
+    const { instance } = await WebAssembly.instantiate(bytes, {
+      env: { emscripten_notify_memory_growth() {} },
+    });
+    instance.exports._initialize();
+    return new NormScope(instance.exports);
+  }
+
+  constructor(exports) {
+    this.wasm = exports;
+    this.simd = exports.ns_simd() === 1;
+    this._default = null;
+    this._fields = null;
+  }
+
+  /** Every config field: name, kind, default, min, max, choices, help. */
+  get fields() {
+    if (!this._fields) {
+      const model = this._defaultModel();
+      this._fields = JSON.parse(model._string(this.wasm.ns_fields(model.ptr)));
+    }
+    return this._fields;
+  }
+
+  /** An independent model in the same instance; free() it when done. */
+  model() {
+    return new Model(this);
+  }
+
+  /** Runs text through the default model; missing config fields take their defaults. */
+  run(config, text) {
+    return this._defaultModel().run(config, text);
+  }
+
+  /** The default model's weights and config for `config` as safetensors bytes. */
+  save(config) {
+    return this._defaultModel().save(config);
+  }
+
+  /** Loads safetensors bytes into the default model; a bad file throws and keeps the old model. */
+  load(bytes) {
+    return this._defaultModel().load(bytes);
+  }
+
+  _defaultModel() {
+    if (!this._default) this._default = new Model(this);
+    return this._default;
+  }
+}
+
+export class Model {
+  constructor(scope) {
+    this.scope = scope;
+    this.wasm = scope.wasm;
+    this.ptr = this.wasm.ns_create();
+    if (!this.ptr) throw new Error('normscope: out of memory creating a model');
+    this.generation = 0;
+  }
+
+  /**
+   * Runs `text` (a string or Uint8Array of bytes). `config` is an object of
+   * DESIGN.md fields (missing ones take their defaults), or null to keep the
+   * current config (e.g. a loaded checkpoint's). Returns a Run, valid until
+   * the next run on this model.
+   */
+  run(config, text) {
+    this._configure(config);
+    const bytes = typeof text === 'string' ? encoder.encode(text) : text;
+    const ok = this._withBytes(bytes, (ptr) => this.wasm.ns_run(this.ptr, ptr, bytes.length));
+    this.generation++;
+    if (!ok) throw new Error(this._error());
+    const layout = JSON.parse(this._string(this.wasm.ns_layout(this.ptr)));
+    return new Run(this, layout, this.generation);
+  }
+
+  save(config) {
+    this._configure(config);
+    const ptr = this.wasm.ns_save(this.ptr);
+    if (!ptr) throw new Error(this._error());
+    return new Uint8Array(this.wasm.memory.buffer, ptr, this.wasm.ns_saved_length(this.ptr)).slice();
+  }
+
+  load(bytes) {
+    const ok = this._withBytes(bytes, (ptr) => this.wasm.ns_load(this.ptr, ptr, bytes.length));
+    if (!ok) throw new Error(this._error());
+    this.generation++;
+    return this.config;
+  }
+
+  /** The model's current config (all fields, resolved). */
+  get config() {
+    return JSON.parse(this._string(this.wasm.ns_config_json(this.ptr)));
+  }
+
+  get weightsFromFile() {
+    return this.wasm.ns_weights_from_file(this.ptr) === 1;
+  }
+
+  free() {
+    if (this.ptr) this.wasm.ns_destroy(this.ptr);
+    this.ptr = 0;
+    this.generation++;
+  }
+
+  _configure(config) {
+    if (!this.ptr) throw new Error('normscope: this model was freed');
+    if (config !== null && config !== undefined && typeof config !== 'object')
+      throw new Error('normscope: config must be an object of fields, or null');
+    this.wasm.ns_config_begin(this.ptr, config == null ? 1 : 0);
+    for (const [name, value] of Object.entries(config ?? {})) {
+      if (value === undefined) continue;
+      const ok = this._withStrings([name, fieldText(value)], ([n, v]) => this.wasm.ns_config_set(this.ptr, n, v));
+      if (!ok) throw new Error(this._error());
+    }
+  }
+
+  _withBytes(bytes, use) {
+    const ptr = this.wasm.ns_malloc(bytes.length);
+    if (!ptr) throw new Error(`normscope: out of memory for ${bytes.length} bytes`);
+    try {
+      new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length).set(bytes);
+      return use(ptr);
+    } finally {
+      this.wasm.ns_free(ptr);
+    }
+  }
+
+  _withStrings(strings, use) {
+    const ptrs = strings.map((s) => {
+      const bytes = encoder.encode(s);
+      const ptr = this.wasm.ns_malloc(bytes.length + 1);
+      const view = new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length + 1);
+      view.set(bytes);
+      view[bytes.length] = 0;
+      return ptr;
+    });
+    try {
+      return use(ptrs);
+    } finally {
+      ptrs.forEach((p) => this.wasm.ns_free(p));
+    }
+  }
+
+  _string(ptr) {
+    if (!ptr) throw new Error(this._error());
+    const length = this.wasm.ns_text_length(this.ptr);
+    return decoder.decode(new Uint8Array(this.wasm.memory.buffer, ptr, length));
+  }
+
+  _error() {
+    const ptr = this.wasm.ns_error(this.ptr);
+    const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, 256);
+    const end = bytes.indexOf(0);
+    return decoder.decode(bytes.subarray(0, end < 0 ? 256 : end));
+  }
+}
+
+/** One forward pass: zero-copy views of the probe buffer and its description. */
+export class Run {
+  constructor(model, layout, generation) {
+    this.model = model;
+    this.layout = layout;
+    this.generation = generation;
+    this.sites = layout.sites;
+    this.statNames = layout.stats;
+    this.config = model.config;
+    this.tokens = Uint8Array.from(this.array('tokens'));
+    this.nTokens = layout.n_tokens;
+  }
+
+  get valid() {
+    return this.model.generation === this.generation;
+  }
+
+  /** Shape of a probe array, e.g. run.shape('attn_probs') → [L, H, T, T]. */
+  shape(name) {
+    const entry = this.layout.arrays[name];
+    if (!entry) throw new Error(`normscope: no probe array "${name}"; have ${Object.keys(this.layout.arrays).join(', ')}`);
+    return entry.shape;
+  }
+
+  /** A Float32Array over the probe buffer (no copy). Take it anew after any other call. */
+  array(name) {
+    if (!this.valid) throw new Error('normscope: this run is stale (its model ran again or was freed)');
+    const shape = this.shape(name);
+    const length = shape.reduce((a, b) => a * b, 1);
+    const base = this.model.wasm.ns_probes(this.model.ptr);
+    return new Float32Array(this.model.wasm.memory.buffer, base + this.layout.arrays[name].offset * 4, length);
+  }
+
+  /** One statistic of one site: run.stat(2, 'resid_out', 'rms'). */
+  stat(layer, site, stat) {
+    const s = this.sites.indexOf(site), k = this.statNames.indexOf(stat);
+    if (s < 0) throw new Error(`normscope: unknown site "${site}"; sites are ${this.sites.join(', ')}`);
+    if (k < 0) throw new Error(`normscope: unknown stat "${stat}"; stats are ${this.statNames.join(', ')}`);
+    const [L, S, K] = this.shape('site_stats');
+    if (!(layer >= 0 && layer < L)) throw new Error(`normscope: layer must be 0 to ${L - 1}`);
+    return this.array('site_stats')[(layer * S + s) * K + k];
+  }
+
+  /** The run in the CLI's JSON schema; toJSON({ full: true }) adds everything. */
+  toJSON(options) {
+    if (!this.valid) throw new Error('normscope: this run is stale (its model ran again or was freed)');
+    const full = typeof options === 'object' && options !== null && options.full === true;
+    return JSON.parse(this.model._string(this.model.wasm.ns_report(this.model.ptr, full ? 1 : 0)));
+  }
+}
