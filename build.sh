@@ -61,8 +61,9 @@ build_wasm() {
 }
 
 build_web() {
-  say "writing web/dist/normscope.js"
+  say "writing web/dist (normscope.js, index.html)"
   cp web/src/engine.js web/dist/normscope.js
+  cp web/src/index.html web/dist/index.html
 }
 
 build_all() {
@@ -92,7 +93,8 @@ test_wasm_kernels() {
   # shellcheck disable=SC2086
   emcc -O2 -std=c11 -ffp-contract=off -msimd128 -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
     tests/c/test_checkpoint.c -o build/test_wasm_simd.cjs
-  node build/test_wasm_simd.cjs
+  # emcc 3.1.6 glue fetch()es its .wasm by path when fetch exists; Node 20 has it
+  node --no-experimental-fetch build/test_wasm_simd.cjs
 }
 
 test_reference() {

@@ -41,6 +41,7 @@ TEXTS = (
 
 SMALL = {"n_layers": 2, "d_model": 32, "n_heads": 4, "d_ff": 48, "max_tokens": 64}
 CLI_TIMEOUT = 120
+WARNINGS = {}   # message -> [case names]; printed, do not fail the grid
 SHOW_MISMATCHES = 4
 
 
@@ -115,7 +116,7 @@ def run_case(exe, cfg, text, tmpdir, verbose=False):
         return ["CLI exit %d: %s" % (p.returncode,
                                      p.stderr.decode("utf-8", "replace").strip()[:300])], True
     try:
-        run = json.loads(p.stdout.decode("utf-8"))
+        run = ref.json_loads_keep_duplicates(p.stdout.decode("utf-8"))
     except ValueError as e:
         return ["stdout is not JSON (%s): %r" % (e, p.stdout[:200])], False
     try:
@@ -155,6 +156,9 @@ def run_case(exe, cfg, text, tmpdir, verbose=False):
         if name.endswith("norm.bias") and not (t == 0.0).all():
             errs.append("init: %s is not all zeros" % name)
     tokens = list(text.encode("utf-8"))
+    for dup in ref.find_duplicate_keys(run):
+        WARNINGS.setdefault("JSON object repeats a key (parsers keep the last value) at " + dup,
+                            []).append(case_name(cfg))
     r = ref.forward(want, tensors, tokens)
     r32 = ref.forward(want, tensors, tokens, dtype=np.float32)
     errs += ref.compare(run, r, full=True, expected_config=want, ref32=r32)
@@ -181,7 +185,10 @@ def main(argv):
     cli_failed = 0
     try:
         for cfg, text in cases:
-            errs, cli_err = run_case(exe, cfg, text, tmpdir, verbose)
+            try:
+                errs, cli_err = run_case(exe, cfg, text, tmpdir, verbose)
+            except Exception as e:  # a checker bug must not hide the other cases
+                errs, cli_err = ["checker exception %s: %s" % (type(e).__name__, e)], False
             if errs:
                 failed += 1
                 cli_failed += cli_err
@@ -194,6 +201,8 @@ def main(argv):
                 print("ok   %s" % case_name(cfg))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+    for msg, names in sorted(WARNINGS.items()):
+        print("warning: %s (%d cases, e.g. %s)" % (msg, len(names), names[0]))
     print("grid: %d cases, %d failed (%d CLI errors) in %.1fs" % (len(cases), failed, cli_failed,
                                                                 time.time() - t0))
     return 1 if failed else 0

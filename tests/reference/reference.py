@@ -489,6 +489,39 @@ def site_stats(values):
 
 # ---------------------------------------------------------------- compare
 
+DUP_KEY = "__duplicate_keys__"
+
+
+def json_loads_keep_duplicates(text):
+    """json.loads that keeps the last value of a duplicated key (as JSON.parse
+    does) and files the earlier ones under DUP_KEY: {key: [earlier values]}."""
+    def hook(pairs):
+        d = {}
+        for k, v in pairs:
+            if k in d:
+                d.setdefault(DUP_KEY, {}).setdefault(k, []).append(d[k])
+            d[k] = v
+        return d
+    return json.loads(text, object_pairs_hook=hook)
+
+
+def find_duplicate_keys(obj, path="run"):
+    """Paths of objects (parsed with json_loads_keep_duplicates) that repeat a key."""
+    out = []
+    if isinstance(obj, dict):
+        if DUP_KEY in obj:
+            out.append("%s: %s" % (path, sorted(obj[DUP_KEY])))
+        for k, v in obj.items():
+            if k != DUP_KEY:
+                out += find_duplicate_keys(v, "%s.%s" % (path, k))
+    elif isinstance(obj, list) and obj and isinstance(obj[0], (dict, list)):
+        for i, v in enumerate(obj):
+            out += find_duplicate_keys(v, "%s[%d]" % (path, i))
+            if out:
+                break
+    return out
+
+
 class _Missing(object):
     def __repr__(self):
         return "<missing>"
@@ -817,8 +850,15 @@ def compare(run, ref, full=True, expected_config=None, ref32=None):
             src = fn.get("stats") if isinstance(fn.get("stats"), dict) else fn
             m = fn.get("mean", MISSING)
             skip = ("mean",) if (src is fn and isinstance(m, list)) else ()
-            compare_stats(errs, "final_norm", src, rf["output"], skip=skip,
-                          values32=r32("final_norm", "output"))
+            dup = fn.get(DUP_KEY, {}).get("mean", [])
+            if skip and len(dup) == 1 and not isinstance(dup[0], list):
+                # the C wrote both: "mean" (scalar stat) ... "mean" ([T]); check the first too
+                compare_stats(errs, "final_norm", dict(src, mean=dup[0]), rf["output"],
+                              values32=r32("final_norm", "output"))
+                skip = "done"
+            if skip != "done":
+                compare_stats(errs, "final_norm", src, rf["output"], skip=skip,
+                              values32=r32("final_norm", "output"))
             if isinstance(m, list) or m is MISSING:
                 _cmp_array(errs, "final_norm.mean", _get(fn, "mean", "final_norm", errs), rf["mean"],
                            ATOL_SCALE * _scale(rf["input"]) + ATOL_TINY +
@@ -999,6 +1039,20 @@ def selftest():
     del fake["layers"][0]["norms"]["ffn_norm"]["divisor"]
     e = compare(fake, r)
     check("compare reports a missing key", any("missing key 'divisor'" in s for s in e), e[:3])
+
+    # final_norm written the DESIGN.md way: scalar stat "mean", then "mean": [T]
+    fake = fake_run_json(r)
+    fn = fake["final_norm"]
+    st_mean = site_stats(r["final_norm"]["output"])["mean"]
+    body = json.dumps({k: v for k, v in fn.items() if k != "mean"})
+    for wrong, expect_err in ((st_mean, False), (st_mean + 0.5, True)):
+        txt = json.dumps(dict(fake, final_norm="@@"))
+        obj = '{"mean": %r, %s, "mean": %s}' % (wrong, body[1:-1], json.dumps(fn["mean"]))
+        run = json_loads_keep_duplicates(txt.replace('"@@"', obj))
+        e = compare(run, r)
+        check("duplicate final_norm.mean %s" % ("flagged" if expect_err else "accepted"),
+              bool(e) == expect_err and find_duplicate_keys(run) == ["run.final_norm: ['mean']"] and
+              (not e or e[0].startswith("final_norm.mean")), e[:3])
 
     print("selftest: %d failed" % len(fails))
     return 0 if not fails else 1
