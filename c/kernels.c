@@ -201,11 +201,21 @@ void rope(float* out, const float* x, const float* cos_t, const float* sin_t, in
 
 // ---------------------------------------------------------------- activations
 
+// σ(u) without overflow: e^u / (1 + e^u) for u < 0.
+static inline float sigmoid(float u) {
+    if (u >= 0.0f) return 1.0f / (1.0f + expf(-u));
+    float e = expf(u);
+    return e / (1.0f + e);
+}
+
+// 0.5·x·(1 + tanh(z)) written as x·σ(2z), the same function: 1 + tanh(z)
+// cancels to exactly 0 for z < −9 in float32 and would report live units as
+// dead (tanh-form GELU(−5) = −2.3e-7, not 0).
 void gelu(float* out, const float* x, int n) {
     const float k = 0.7978845608028654f;  // sqrt(2/π)
     for (int i = 0; i < n; i++) {
         float v = x[i];
-        out[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
+        out[i] = v * sigmoid(2.0f * k * (v + 0.044715f * v * v * v));
     }
 }
 
@@ -216,7 +226,7 @@ void relu(float* out, const float* x, int n) {
     for (; i < n; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
-static inline float silu1(float v) { return v / (1.0f + expf(-v)); }
+static inline float silu1(float v) { return v * sigmoid(v); }
 
 void silu(float* out, const float* x, int n) {
     for (int i = 0; i < n; i++) out[i] = silu1(x[i]);

@@ -165,9 +165,9 @@ Status report_json(Model* m, int full, Text* out) {
     }
     text_append(out, "],\"final_norm\":");
     if (layout->arrays[PROBE_final_stats].size) {
-        text_append(out, "{");
+        text_append(out, "{\"stats\":{");
         site_json(out, array(m, PROBE_final_stats), array(m, PROBE_final_hist), array(m, PROBE_final_token_rms), T);
-        text_append(out, ",\"mean\":");
+        text_append(out, "},\"mean\":");
         text_numbers(out, array(m, PROBE_final_norm_mean), (size_t)T);
         text_append(out, ",\"divisor\":");
         text_numbers(out, array(m, PROBE_final_norm_divisor), (size_t)T);

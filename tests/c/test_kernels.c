@@ -187,6 +187,12 @@ static void test_activations(void) {
     float one = 1.0f, g;
     gelu(&g, &one, 1);
     CHECK_CLOSE(g, 0.8411920, 1e-6, 0, "GELU(1), tanh form");
+    float minus5 = -5.0f;  // 1 + tanh(z) cancels to 0 in float32 here; GELU must not
+    gelu(&g, &minus5, 1);
+    CHECK_CLOSE(g, -2.2917962e-7, 0, 1e-4, "GELU(-5), tanh form, is small but not zero");
+    float minus95 = -95.0f;
+    silu(&g, &minus95, 1);
+    CHECK(g < 0 && g > -1e-37f, "silu(-95) = -95·e^-95 is not exactly zero: got %g", g);
     for (int s = 0; s < N_SIZES; s++) {
         int n = SIZES[s];
         float* x = random_floats(&rng, (size_t)n, 4.0);
@@ -198,6 +204,8 @@ static void test_activations(void) {
         for (int i = 0; i < n; i++) {
             double v = x[i], want = 0.5 * v * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (v + 0.044715 * v * v * v)));
             if (isinf(v * v * v)) want = v > 0 ? v : -0.0;  // the limit, which tanh saturates to
+            else if (v < -3) want = v * exp(2 * sqrt(2 / 3.14159265358979323846) * (v + 0.044715 * v * v * v)) /
+                                    (1 + exp(2 * sqrt(2 / 3.14159265358979323846) * (v + 0.044715 * v * v * v)));
             CHECK_CLOSE(out[i], want, 1e-6, RTOL, "gelu(%g) n=%d", v, n);
         }
         relu(out, x, n);
@@ -205,13 +213,13 @@ static void test_activations(void) {
         silu(out, x, n);
         for (int i = 0; i < n; i++) {
             double v = x[i], want = v / (1 + exp(-v));
-            if (isinf(exp(-v))) want = -0.0;
+            if (isinf(exp(-v))) want = v * exp(v);
             CHECK_CLOSE(out[i], want, 1e-6, RTOL, "silu(%g)", v);
         }
         swiglu_gate(out, x, b, n);
         for (int i = 0; i < n; i++) {
             double v = x[i], want = v / (1 + exp(-v)) * b[i];
-            if (isinf(exp(-v))) want = -0.0 * b[i];
+            if (isinf(exp(-v))) want = v * exp(v) * b[i];
             CHECK_CLOSE(out[i], want, 1e-6, RTOL, "swiglu_gate(%g, %g)", v, b[i]);
         }
         free(x), free(b), free(out);
