@@ -146,7 +146,12 @@ void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap) {
     const char* slot = (const char*)c + f->offset;
     switch (f->kind) {
     case FIELD_INT: snprintf(out, cap, "%d", *(const int*)slot); break;
-    case FIELD_REAL: snprintf(out, cap, "%.17g", *(const double*)slot); break;
+    case FIELD_REAL: {  // the shortest of %.15g/%.17g that reads back exactly: 1e-05, not 1.0000000000000001e-05
+        double v = *(const double*)slot;
+        snprintf(out, cap, "%.15g", v);
+        if (strtod(out, NULL) != v) snprintf(out, cap, "%.17g", v);
+        break;
+    }
     case FIELD_U64: snprintf(out, cap, "%llu", (unsigned long long)*(const uint64_t*)slot); break;
     case FIELD_CHOICE: choice_name(f->choices, *(const int*)slot, out, cap); break;
     }
