@@ -57,6 +57,27 @@ static void norm_forward(const Config* c, float* out, float* normalized, float* 
     memcpy(out, x, (size_t)T * d * sizeof(float));
 }
 
+Status model_norm_probe(Model* m, int layer, int which, int token, float shift, float scale, float* out) {
+    const Config* c = &m->config;
+    int d = c->d_model, final = layer == c->n_layers;
+    if (!m->T) return status_error("no run yet");
+    if (layer < 0 || layer > c->n_layers || (final && !m->layout.arrays[PROBE_final_norm_input].size))
+        return status_error("layer must be 0 to %d", c->n_layers - 1);
+    if (which < 0 || which > 1) return status_error("norm must be 0 (attn_norm) or 1 (ffn_norm)");
+    if (token < 0 || token >= m->T) return status_error("token must be 0 to %d", m->T - 1);
+    if (!isfinite(shift) || !isfinite(scale)) return status_error("shift and scale must be finite numbers");
+    const float* x = final ? probe_at(m->probe_block, &m->layout, PROBE_final_norm_input, token, 0)
+                           : probe_at(m->probe_block, &m->layout, PROBE_norm_input, layer, which) + (size_t)token * d;
+    const LayerWeights* w = final ? NULL : &m->w.layers[layer];
+    const float* gamma = final ? m->w.norm : which ? w->ffn_norm : w->attention_norm;
+    const float* beta = final ? m->w.norm_bias : which ? w->ffn_norm_bias : w->attention_norm_bias;
+    // out: input (d), normalized (d), output (d), mean, divisor
+    float* input = out, *normalized = out + d, *output = out + 2 * d;
+    for (int i = 0; i < d; i++) input[i] = x[i] * scale + shift;
+    norm_forward(c, output, normalized, out + 3 * d, out + 3 * d + 1, input, gamma, beta, 1);
+    return status_ok();
+}
+
 // Causal multi-head attention (torch: F.scaled_dot_product_attention(q, k, v, is_causal=True)).
 static void attention_forward(Model* m, int l, float* out, const float* x, int T) {
     const Config* c = &m->config;
@@ -223,6 +244,10 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
                          w->ffn_norm_bias, T);
             site[SITE_resid_out] = norm_out[1];
         }
+        // the per-token rms of a norm's input lands in a scratch row: the divisor already tells it
+        for (int k = 0; k < 2; k++)
+            site_stats(probe_at(probes, &layout, PROBE_norm_input_stats, l, k),
+                       probe_at(probes, &layout, PROBE_norm_input_hist, l, k), m->act.scores, norm_in[k], T, d);
         for (int s = 0; s < N_SITES; s++)
             site_stats(probe_at(probes, &layout, PROBE_site_stats, l, s), probe_at(probes, &layout, PROBE_site_hist, l, s),
                        probe_at(probes, &layout, PROBE_site_token_rms, l, s), site[s], T, s == SITE_ffn_hidden ? ff : d);
@@ -239,6 +264,9 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
                    probe_at(probes, &layout, PROBE_final_token_rms, 0, 0), out, T, d);
         x = out;
     }
-    matmul(probe_at(probes, &layout, PROBE_logits, 0, 0), x, m->packed_output, T, VOCAB, d);
+    float* logits = probe_at(probes, &layout, PROBE_logits, 0, 0);
+    matmul(logits, x, m->packed_output, T, VOCAB, d);
+    float* probs = probe_at(probes, &layout, PROBE_probs, 0, 0);
+    for (int t = 0; t < T; t++) softmax(probs + (size_t)t * VOCAB, logits + (size_t)t * VOCAB, VOCAB);
     return status_ok();
 }

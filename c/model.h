@@ -98,6 +98,11 @@ Status model_configure(Model* m, const Config* c);
 // Tokens are bytes; T must be 1 … max_tokens.
 Status model_forward(Model* m, const uint8_t* tokens, int T);
 
+// Re-runs one norm of the last forward on one token's input·scale + shift
+// (the invariance experiment). out holds 3·d_model + 2 floats: input,
+// normalized, output, mean, divisor. layer = n_layers is the final norm.
+Status model_norm_probe(Model* m, int layer, int which, int token, float shift, float scale, float* out);
+
 // The checkpoint table for a config: name, shape and role of every tensor.
 Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w, PackedLayer* packed,
                     float** packed_output);

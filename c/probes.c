@@ -38,6 +38,8 @@ void probes_layout(ProbeLayout* layout, const Config* c, int T) {
     set_shape(layout, PROBE_norm_input, 4, L, 2, T, d);
     set_shape(layout, PROBE_norm_normalized, 4, L, 2, T, d);
     set_shape(layout, PROBE_norm_output, 4, L, 2, T, d);
+    set_shape(layout, PROBE_norm_input_stats, 3, L, 2, N_STATS, 0);  // "before the norm" (post: not a site)
+    set_shape(layout, PROBE_norm_input_hist, 3, L, 2, HIST_BINS, 0);
     set_shape(layout, PROBE_final_stats, 1, final ? N_STATS : 0, 0, 0, 0);
     set_shape(layout, PROBE_final_hist, 1, final ? HIST_BINS : 0, 0, 0, 0);
     set_shape(layout, PROBE_final_token_rms, 1, final ? T : 0, 0, 0, 0);
@@ -53,6 +55,7 @@ void probes_layout(ProbeLayout* layout, const Config* c, int T) {
     set_shape(layout, PROBE_attn_q_rot, 4, rope ? L : 0, T, H, hd);
     set_shape(layout, PROBE_attn_k_rot, 4, rope ? L : 0, T, H, hd);
     set_shape(layout, PROBE_logits, 2, T, VOCAB, 0, 0);
+    set_shape(layout, PROBE_probs, 2, T, VOCAB, 0, 0);  // softmax of the logits
     uint64_t offset = 0;
     for (int i = 0; i < N_PROBE_ARRAYS; i++) {
         layout->arrays[i].offset = offset;

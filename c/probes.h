@@ -18,10 +18,11 @@
 #define PROBE_ARRAYS(X)                                                          \
     X(tokens) X(site_stats) X(site_hist) X(site_token_rms)                       \
     X(norm_mean) X(norm_divisor) X(norm_input) X(norm_normalized) X(norm_output) \
+    X(norm_input_stats) X(norm_input_hist)                                       \
     X(final_stats) X(final_hist) X(final_token_rms) X(final_norm_mean)           \
     X(final_norm_divisor) X(final_norm_input) X(final_norm_normalized)           \
     X(final_norm_output) X(attn_probs) X(rope_angle) X(attn_q) X(attn_k)         \
-    X(attn_q_rot) X(attn_k_rot) X(logits)
+    X(attn_q_rot) X(attn_k_rot) X(logits) X(probs)
 
 #define AS_ENUM(name) SITE_##name,
 typedef enum { SITES(AS_ENUM) N_SITES } Site;

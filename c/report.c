@@ -40,7 +40,7 @@ void report_fields_json(Text* out) {
     text_append(out, "]");
 }
 
-// The stat fields of one site, then its histogram and per-token rms.
+// The stat fields of one site, then its histogram and per-token rms (if given).
 static void site_json(Text* out, const float* stats, const float* hist, const float* token_rms, int T) {
     for (int s = 0; s < N_STATS; s++) {
         if (s == STAT_hist_lo || s == STAT_hist_hi) continue;
@@ -54,8 +54,11 @@ static void site_json(Text* out, const float* stats, const float* hist, const fl
     text_number(out, stats[STAT_hist_hi]);
     text_append(out, ",\"counts\":");
     text_numbers(out, hist, HIST_BINS);
-    text_append(out, "},\"token_rms\":");
-    text_numbers(out, token_rms, (size_t)T);
+    text_append(out, "}");
+    if (token_rms) {
+        text_append(out, ",\"token_rms\":");
+        text_numbers(out, token_rms, (size_t)T);
+    }
 }
 
 static void matrix_json(Text* out, const float* v, int rows, int cols, int stride) {
@@ -134,7 +137,10 @@ Status report_json(Model* m, int full, Text* out) {
             text_numbers(out, probe_at(m->probe_block, layout, PROBE_norm_mean, l, k), (size_t)T);
             text_append(out, ",\"divisor\":");
             text_numbers(out, probe_at(m->probe_block, layout, PROBE_norm_divisor, l, k), (size_t)T);
-            text_append(out, "}");
+            text_append(out, ",\"input\":{");
+            site_json(out, probe_at(m->probe_block, layout, PROBE_norm_input_stats, l, k),
+                      probe_at(m->probe_block, layout, PROBE_norm_input_hist, l, k), NULL, T);
+            text_append(out, "}}");
         }
         text_append(out, "}");
         if (full) {

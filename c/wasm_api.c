@@ -15,6 +15,8 @@ typedef struct {
     Model model;
     Config pending;  // built field by field by ns_config_set, adopted by ns_run
     Text text;       // the last JSON handed out
+    float* norm_probe;  // 3·d_model + 2 floats, see model_norm_probe
+    int norm_probe_capacity;
     uint8_t* saved;  // the last checkpoint handed out
     size_t saved_len;
     Status status;
@@ -41,7 +43,7 @@ EXPORT Api* ns_create(void) {
 EXPORT void ns_destroy(Api* api) {
     if (!api) return;
     model_release(&api->model);
-    free(api->text.data), free(api->saved), free(api);
+    free(api->text.data), free(api->saved), free(api->norm_probe), free(api);
 }
 
 EXPORT const char* ns_error(Api* api) { return api->status.message; }
@@ -124,4 +126,20 @@ EXPORT int ns_saved_length(Api* api) { return (int)api->saved_len; }
 
 EXPORT int ns_load(Api* api, const uint8_t* bytes, size_t n) {
     return done(api, checkpoint_load(&api->model, bytes, n));
+}
+
+// One norm re-run on token's input·scale + shift; layer = n_layers is the final norm.
+EXPORT const float* ns_norm_probe(Api* api, int layer, int which, int token, float shift, float scale) {
+    int need = 3 * api->model.config.d_model + 2;
+    if (need > api->norm_probe_capacity) {
+        float* grown = realloc(api->norm_probe, (size_t)need * sizeof(float));
+        if (!grown) {
+            done(api, status_error("out of memory"));
+            return NULL;
+        }
+        api->norm_probe = grown;
+        api->norm_probe_capacity = need;
+    }
+    return done(api, model_norm_probe(&api->model, layer, which, token, shift, scale, api->norm_probe))
+               ? api->norm_probe : NULL;
 }

@@ -190,3 +190,26 @@ test('a checkpoint loads through JS; a bad one throws and keeps the old model', 
   assert.ok(json.next_token_logits.every((v) => v === null));
   model.free();
 });
+
+// TEACHING.md claim 5: LayerNorm ignores a shift and a scale of its input;
+// RMSNorm ignores only the scale.
+test('norm probe: LayerNorm is shift- and scale-invariant, RMSNorm only scale-invariant', () => {
+  const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  for (const norm of ['layernorm', 'rmsnorm']) {
+    const model = simd.model();
+    const run = model.run({ norm, n_layers: 2, init_std: 0.5 }, 'invariance');
+    const stored = run.array('norm_output').slice(0, 64);  // layer 0, attn_norm, token 0
+    const plain = model.normProbe(0, 0, 0, 0, 1);
+    assert.ok(maxDiff(plain.output, stored) === 0, 'shift 0, scale 1 reproduces the stored norm output');
+    const scaled = model.normProbe(0, 0, 0, 0, 3.5);
+    assert.ok(maxDiff(scaled.output, plain.output) < 1e-4, `${norm}: scaling the input must not move the output`);
+    assert.ok(Math.abs(scaled.divisor - 3.5 * plain.divisor) < 1e-3 * plain.divisor);
+    const shifted = model.normProbe(0, 0, 0, 2, 1);
+    const moved = maxDiff(shifted.output, plain.output);
+    if (norm === 'layernorm') assert.ok(moved < 1e-4, `LayerNorm moved by ${moved} under a shift`);
+    else assert.ok(moved > 0.1, `RMSNorm should move under a shift, moved ${moved}`);
+    assert.throws(() => model.normProbe(5, 0, 0), /layer must be 0 to 1/);
+    assert.throws(() => model.normProbe(0, 0, 99), /token must be 0 to 9/);
+    model.free();
+  }
+});

@@ -722,8 +722,9 @@ def compare_stats(errs, where, got, values, skip=(), values32=None, maybe_zero=N
                                 " expected %s got %s" % (
                                     hw, diff, allowed, int(ca.sum()), n - st["nan"] - st["inf"],
                                     list(st["counts"]), [int(x) for x in ca]))
-    tr = _get(got, "token_rms", where, errs)
-    _cmp_array(errs, where + ".token_rms", tr, token_rms(values), a_rms)
+    if "token_rms" not in skip:
+        tr = _get(got, "token_rms", where, errs)
+        _cmp_array(errs, where + ".token_rms", tr, token_rms(values), a_rms)
 
 
 def compare_config(errs, got_cfg, cfg):
@@ -813,6 +814,11 @@ def compare(run, ref, full=True, expected_config=None, ref32=None):
                                DRIFT_FACTOR * _drift(rn["mean"], r32("layers", i, "norms", nm, "mean")))
                     _cmp_array(errs, nw + ".divisor", _get(gn, "divisor", nw, errs), rn["divisor"],
                                _tol(rn["divisor"], r32("layers", i, "norms", nm, "divisor")))
+                    # the distribution before the norm (under post-norm it is not a site)
+                    gi = _get(gn, "input", nw, errs)
+                    if gi is not MISSING:
+                        compare_stats(errs, nw + ".input", gi, rn["input"], skip=("token_rms",),
+                                      values32=r32("layers", i, "norms", nm, "input"))
             if not full:
                 continue
             _cmp_array(errs, lw + " attn_probs", _get(gl, "attn_probs", lw, errs), rl["attn_probs"],
@@ -1060,7 +1066,9 @@ def fake_run_json(r):
     for rl in r["layers"]:
         lj = {"sites": {s: _stats_json(rl["sites"][s]) for s in SITES},
               "norms": {n: {"mean": rl["norms"][n]["mean"].tolist(),
-                            "divisor": rl["norms"][n]["divisor"].tolist()} for n in NORMS},
+                            "divisor": rl["norms"][n]["divisor"].tolist(),
+                            "input": {k: v for k, v in _stats_json(rl["norms"][n]["input"]).items()
+                                      if k != "token_rms"}} for n in NORMS},
               "attn_probs": rl["attn_probs"].tolist(),
               "norm_vectors": {n: {p: rl["norms"][n][p].tolist()
                                    for p in ("input", "normalized", "output")} for n in NORMS},

@@ -116,6 +116,22 @@ export class Model {
     return this.config;
   }
 
+  /**
+   * Re-runs one norm of the last run on one token's input·scale + shift: the
+   * invariance experiment. which: 0 attn_norm, 1 ffn_norm; layer = n_layers
+   * is the final norm (pre-norm). Returns copies.
+   */
+  normProbe(layer, which, token, shift = 0, scale = 1) {
+    const ptr = this.wasm.ns_norm_probe(this.ptr, layer, which, token, shift, scale);
+    if (!ptr) throw new Error(this._error());
+    const d = this.config.d_model;
+    const all = new Float32Array(this.wasm.memory.buffer, ptr, 3 * d + 2).slice();
+    return {
+      input: all.subarray(0, d), normalized: all.subarray(d, 2 * d), output: all.subarray(2 * d, 3 * d),
+      mean: all[3 * d], divisor: all[3 * d + 1],
+    };
+  }
+
   /** The model's current config (all fields, resolved). */
   get config() {
     return JSON.parse(this._string(this.wasm.ns_config_json(this.ptr)));
