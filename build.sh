@@ -61,9 +61,11 @@ build_wasm() {
 }
 
 build_web() {
-  say "writing web/dist (normscope.js, index.html)"
-  cp web/src/engine.js web/dist/normscope.js
-  cp web/src/index.html web/dist/index.html
+  say "bundling web/dist/normscope.js (engine, <norm-scope>, d3) with esbuild; copying the pages"
+  # node:* is the engine's Node branch (fs); a browser never takes it
+  node_modules/.bin/esbuild web/src/normscope.js --bundle --format=esm --target=es2022 --minify \
+    --sourcemap --external:'node:*' --outfile=web/dist/normscope.js --log-level=warning
+  cp web/src/index.html web/src/embed.html web/dist/
 }
 
 build_all() {

@@ -39,7 +39,18 @@ export class NormScope {
     this.wasm = exports;
     this.simd = exports.ns_simd() === 1;
     this._default = null;
+    this._checker = null;
     this._fields = null;
+    this._sites = null;
+  }
+
+  /** Site names, in the order of a block (from C's SITES list). */
+  get sites() {
+    if (!this._sites) {
+      const model = this._defaultModel();
+      this._sites = JSON.parse(model._string(this.wasm.ns_layout(model.ptr))).sites;
+    }
+    return this._sites;
   }
 
   /** Every config field: name, kind, default, min, max, choices, help. */
@@ -49,6 +60,18 @@ export class NormScope {
       this._fields = JSON.parse(model._string(this.wasm.ns_fields(model.ptr)));
     }
     return this._fields;
+  }
+
+  /**
+   * Checks one model field without running anything: null if the value is
+   * allowed, else the message (naming the field and the range) C would give.
+   */
+  checkField(name, value) {
+    if (!this._checker) this._checker = new Model(this);
+    const model = this._checker;
+    this.wasm.ns_config_begin(model.ptr, 0);
+    const ok = model._withStrings([name, fieldText(value)], ([n, v]) => this.wasm.ns_config_set(model.ptr, n, v));
+    return ok ? null : model._error();
   }
 
   /** An independent model in the same instance; free() it when done. */

@@ -1,0 +1,90 @@
+// controls.js — the form, built from the state table: a select or a number
+// box per field, toggle buttons with visible names for norm and placement,
+// a slider for depth. Changes go to onChange(name, text); set() mirrors state.
+import { shown } from './state.js';
+
+const TOGGLES = {
+  norm: { label: 'Norm', names: { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'None' } },
+  placement: { label: 'Placement', names: { pre: 'Pre-norm', post: 'Post-norm' } },
+  residual: { label: 'Residual', names: { on: 'On', off: 'Off' } },
+};
+const SLIDERS = { n_layers: { min: 1, max: 48 } };
+const LABELS = {
+  n_layers: 'layers', d_model: 'd_model', n_heads: 'heads', d_ff: 'd_ff', activation: 'activation', pos: 'positions',
+  rope_theta: 'RoPE θ', rope_pairing: 'RoPE pairing', norm_eps: 'eps', init: 'init', init_std: 'init std',
+  seed: 'seed', max_tokens: 'max tokens', compare: 'compare with', stat: 'depth stat', heat: 'heatmap',
+};
+// Page fields that have their own place (stepper, panels) or are attributes only.
+const NOT_IN_FORM = new Set(['layer', 'site', 'token', 'head', 'shift', 'scale', 'panels', 'controls', 'stat', 'heat']);
+
+export function buildControls(form, fields, state, which, onChange) {
+  form.replaceChildren();
+  const setters = {};
+  for (const field of fields) {
+    if (NOT_IN_FORM.has(field.name) || !shown(which, field.name)) continue;
+    const toggle = TOGGLES[field.name];
+    if (toggle) {
+      const set = document.createElement('fieldset');
+      set.className = 'toggle';
+      const legend = document.createElement('legend');
+      legend.textContent = toggle.label;
+      const buttons = document.createElement('div');
+      buttons.className = 'buttons';
+      for (const choice of field.choices) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = toggle.names[choice] ?? choice;
+        b.dataset.value = choice;
+        b.addEventListener('click', () => onChange(field.name, choice));
+        buttons.append(b);
+      }
+      set.append(legend, buttons);
+      form.append(set);
+      setters[field.name] = (v) => buttons.querySelectorAll('button')
+        .forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.value === String(v))));
+      continue;
+    }
+    const label = document.createElement('label');
+    label.title = field.help ?? '';
+    const name = document.createElement('span');
+    name.textContent = LABELS[field.name] ?? field.name;
+    let control, output = null;
+    if (field.kind === 'text') {
+      label.className = 'text';
+      control = document.createElement('textarea');
+      control.rows = 2;
+      control.spellcheck = false;
+    } else if (field.kind === 'choice') {
+      control = document.createElement('select');
+      for (const choice of field.choices) control.append(new Option(choice, choice));
+    } else if (SLIDERS[field.name]) {
+      control = document.createElement('input');
+      control.type = 'range';
+      control.min = SLIDERS[field.name].min;
+      control.max = SLIDERS[field.name].max;
+      output = document.createElement('output');
+      control.addEventListener('input', () => { output.textContent = control.value; });
+      name.append(': ', output);
+    } else {
+      control = document.createElement('input');
+      control.type = field.kind === 'u64' || field.default === 'auto' ? 'text' : 'number';
+      if (control.type === 'number') {
+        if (field.kind === 'int') control.step = '1';
+        else control.step = 'any';
+      } else control.size = 8;
+    }
+    control.name = field.name;
+    control.addEventListener('input', () => onChange(field.name, control.value));
+    label.append(name, control);
+    form.append(label);
+    setters[field.name] = (v) => {
+      if (control.value !== String(v)) control.value = String(v);
+      if (output) output.textContent = String(v);
+    };
+  }
+  const set = (values) => {
+    for (const [name, setter] of Object.entries(setters)) setter(values[name]);
+  };
+  set(state);
+  return set;
+}

@@ -1,0 +1,62 @@
+// diagram.js — the block as boxes in the order it computes, with the norms
+// where the placement puts them and the current site highlighted.
+import { select } from 'd3-selection';
+
+// The order of computation (and of the cursor) for each placement.
+export const SITE_ORDER = {
+  pre: ['resid_in', 'attn_norm', 'attn_out', 'resid_mid', 'ffn_norm', 'ffn_hidden', 'ffn_out', 'resid_out'],
+  post: ['resid_in', 'attn_out', 'attn_norm', 'resid_mid', 'ffn_hidden', 'ffn_out', 'ffn_norm', 'resid_out'],
+};
+
+function nodeLabel(site, placement, normName, residual) {
+  const add = residual === 'on' ? '+ residual' : 'no residual';
+  const names = {
+    resid_in: ['block input', 'x'],
+    attn_norm: [normName, placement === 'pre' ? 'Norm₁(x)' : `Norm₁(x + attn)`],
+    attn_out: ['attention', placement === 'pre' ? 'Attn(Norm₁ x)' : 'Attn(x)'],
+    resid_mid: placement === 'pre' ? [add, 'x + attn'] : ['stream', '= Norm₁ out'],
+    ffn_norm: [normName, placement === 'pre' ? 'Norm₂(h)' : 'Norm₂(h + ffn)'],
+    ffn_hidden: ['FFN hidden', 'act(W₁ h)'],
+    ffn_out: ['FFN out', 'W₂ · hidden'],
+    resid_out: placement === 'pre' ? [add, 'h + ffn'] : ['block output', '= Norm₂ out'],
+  };
+  return names[site];
+}
+
+export function drawDiagram(container, { placement, norm, residual, site, layer, layers }, onSelect) {
+  const order = SITE_ORDER[placement];
+  const width = container.clientWidth || 800;
+  const columns = width < 560 ? 4 : 8;
+  const rows = order.length / columns;
+  const boxW = 96, boxH = 44, gapX = 18, gapY = 30, pad = 8;
+  const normName = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm' }[norm];
+  const svgW = columns * boxW + (columns - 1) * gapX + 2 * pad;
+  const svgH = rows * boxH + (rows - 1) * gapY + 2 * pad + 16;
+  const root = select(container);
+  root.selectAll('*').remove();
+  const svg = root.append('svg').attr('viewBox', `0 0 ${svgW} ${svgH}`).attr('width', svgW)
+    .attr('role', 'group').attr('aria-label', `block ${layer + 1} of ${layers}, ${placement}-norm`);
+  const at = (i) => ({ x: pad + (i % columns) * (boxW + gapX), y: pad + Math.floor(i / columns) * (boxH + gapY) });
+  for (let i = 0; i + 1 < order.length; i++) {
+    const a = at(i), b = at(i + 1);
+    const path = a.y === b.y
+      ? `M${a.x + boxW},${a.y + boxH / 2}H${b.x}`
+      : `M${a.x + boxW / 2},${a.y + boxH}V${a.y + boxH + gapY / 2}H${b.x + boxW / 2}V${b.y}`;
+    svg.append('path').attr('class', 'wire').attr('d', path);
+  }
+  order.forEach((name, i) => {
+    const { x, y } = at(i);
+    const isNorm = name === 'attn_norm' || name === 'ffn_norm';
+    const g = svg.append('g').attr('class', `node${name === site ? ' current' : ''}`)
+      .attr('transform', `translate(${x},${y})`)
+      .on('click', () => onSelect(name));
+    g.append('rect').attr('class', `box${isNorm && norm !== 'none' ? ' norm' : ''}`)
+      .attr('width', boxW).attr('height', boxH).attr('rx', 5);
+    const [title, formula] = nodeLabel(name, placement, normName, residual);
+    g.append('text').attr('x', boxW / 2).attr('y', 17).attr('text-anchor', 'middle').attr('font-weight', 600).text(title);
+    g.append('text').attr('x', boxW / 2).attr('y', 33).attr('text-anchor', 'middle').attr('font-size', 10).text(formula);
+    g.append('title').text(`site ${name}`);
+  });
+  svg.append('text').attr('x', pad).attr('y', svgH - 4).attr('font-size', 11).attr('fill', '#5b5b5b')
+    .text(`layer ${layer} of 0–${layers - 1} · site ${site}` + (placement === 'pre' ? ' · a final norm follows the last layer' : ''));
+}

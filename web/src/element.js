@@ -1,0 +1,360 @@
+// element.js — <norm-scope>: wires state, engine and panels. State changes
+// (controls, attributes, URL, keys) schedule one update per frame; an
+// update runs the model(s) and hands each panel the data it draws.
+import { NormScope } from './engine.js';
+import { STYLES } from './styles.js';
+import {
+  attributeName, compareConfig, configOf, readState, shown, stateFields, writeQuery, parseField,
+} from './state.js';
+import { buildControls } from './controls.js';
+import { drawDiagram, SITE_ORDER } from './diagram.js';
+import { PANEL_LIST } from './panels/index.js';
+import { VIEWS } from './views.js';
+import { downloadBlob, panelPng } from './export.js';
+
+const scopePromise = NormScope.load();
+
+const LABEL = {
+  layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm', pre: 'pre-norm', post: 'post-norm',
+};
+const describe = (c) => `${LABEL[c.placement]} ${LABEL[c.norm]}${c.residual === 'off' ? ', residual off' : ''}`;
+
+export class NormScopeElement extends HTMLElement {
+  static scope = null;
+
+  static get observedAttributes() {
+    return [...NormScopeElement.fields.map((f) => attributeName(f.name)), 'url-state'];
+  }
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+    this.fields = NormScopeElement.fields;
+    this.notices = [];
+    this.pending = 0;
+    this.runs = null;
+    this.ready = false;
+  }
+
+  connectedCallback() {
+    if (this.ready) return;
+    this.scope = NormScopeElement.scope;
+    this.modelA = this.scope.model();
+    this.modelB = null;
+    this.urlState = this.hasAttribute('url-state');
+    const source = this.urlState ? new URLSearchParams(location.search) : null;
+    const { state, errors } = readState(this.fields, (name) =>
+      source ? source.get(name) : this.getAttribute(attributeName(name)));
+    this.state = state;
+    this.notices = errors;
+    this.checkModelFields();
+    this.build();
+    this.ready = true;
+    this.update();
+    if (this.urlState) addEventListener('popstate', () => this.fromUrl());
+  }
+
+  disconnectedCallback() {
+    // models are kept: an element moved in the DOM reconnects to the same state
+  }
+
+  attributeChangedCallback(name, old, value) {
+    if (!this.ready || old === value || name === 'url-state') return;
+    const field = this.fields.find((f) => attributeName(f.name) === name);
+    if (!field) return;
+    const parsed = value === null ? { value: field.default } : parseField(field, value);
+    this.notices = parsed.error ? [parsed.error] : [];
+    this.set({ [field.name]: parsed.error ? field.default : parsed.value }, { fromOutside: true });
+  }
+
+  fromUrl() {
+    const { state, errors } = readState(this.fields, (name) => new URLSearchParams(location.search).get(name));
+    this.state = state;
+    this.notices = errors;
+    this.checkModelFields();
+    this.rebuildControls();
+    this.schedule();
+  }
+
+  /** Model fields are range-checked by C; a bad one falls back to its default with a message. */
+  checkModelFields() {
+    for (const field of this.fields.filter((f) => f.config)) {
+      const value = this.state[field.name];
+      if (String(value) === String(field.default)) continue;
+      const error = this.scope.checkField(field.name, value);
+      if (error) {
+        this.notices.push(error);
+        this.state[field.name] = field.default;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  build() {
+    const h = (tag, cls, text) => {
+      const el = document.createElement(tag);
+      if (cls) el.className = cls;
+      if (text) el.textContent = text;
+      return el;
+    };
+    const style = h('style');
+    style.textContent = STYLES;
+    const ns = h('div', 'ns');
+    const header = h('header');
+    header.append(h('h2', '', 'normscope'), (this.status = h('span', 'status')));
+    this.message = h('div', 'message');
+    this.message.setAttribute('role', 'alert');
+    this.form = h('form', 'controls');
+    this.form.addEventListener('submit', (e) => e.preventDefault());
+    const stepper = h('div', 'stepper');
+    const prev = h('button', '', 'Previous layer');
+    const next = h('button', '', 'Next layer');
+    prev.type = next.type = 'button';
+    prev.addEventListener('click', () => this.step(0, -1));
+    next.addEventListener('click', () => this.step(0, 1));
+    this.where = h('span', 'where');
+    stepper.append(prev, this.where, next);
+    this.stepper = stepper;
+    this.diagram = h('div', 'diagram');
+    this.diagram.tabIndex = 0;
+    this.diagram.setAttribute('aria-label', 'block diagram: arrow keys move through sites and layers');
+    this.addEventListener('keydown', (e) => this.onKey(e));
+    this.panels = h('div', 'panels');
+    this.panelEls = {};
+    for (const panel of PANEL_LIST) {
+      const section = h('section', `panel${panel.wide ? ' wide' : ''}`);
+      section.dataset.panel = panel.name;
+      const head = h('div', 'panel-head');
+      const png = h('button', '', 'PNG');
+      png.type = 'button';
+      png.setAttribute('aria-label', `Export ${panel.title} as PNG`);
+      png.addEventListener('click', () => this.exportPanel(panel, section));
+      head.append(h('h3', '', panel.title), png);
+      const note = h('p', 'note', panel.note);
+      const body = h('div', 'body');
+      section.append(head, note, body);
+      this.panels.append(section);
+      this.panelEls[panel.name] = { section, body };
+    }
+    const footer = this.buildFooter(h);
+    ns.append(header, this.message, this.form, stepper, this.diagram, this.panels, footer);
+    this.root.replaceChildren(style, ns);
+    this.rebuildControls();
+  }
+
+  buildFooter(h) {
+    const footer = h('footer');
+    const actions = h('div', 'actions');
+    const json = h('button', '', 'Export run as JSON');
+    json.type = 'button';
+    json.addEventListener('click', () => {
+      if (!this.runs) return;
+      const blob = new Blob([JSON.stringify(this.runs.a.toJSON({ full: true }))], { type: 'application/json' });
+      downloadBlob(blob, 'normscope-run.json');
+    });
+    const pick = h('input');
+    pick.type = 'file';
+    pick.accept = '.safetensors';
+    pick.setAttribute('aria-label', 'Load weights (safetensors)');
+    pick.addEventListener('change', () => pick.files[0] && this.loadWeights(pick.files[0]));
+    const drop = h('div', 'drop', 'Drop a .safetensors file here to run its weights, or pick one: ');
+    drop.append(pick);
+    drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('over');
+      const file = e.dataTransfer.files[0];
+      if (file) this.loadWeights(file);
+    });
+    actions.append(json);
+    this.shareUrl = h('textarea');
+    this.shareUrl.readOnly = true;
+    this.embedSnippet = h('textarea');
+    this.embedSnippet.readOnly = true;
+    const shareLabel = h('label', '', 'Link to this view');
+    shareLabel.append(this.shareUrl);
+    const embedLabel = h('label', '', 'Embed on a course page (copy and paste)');
+    embedLabel.append(this.embedSnippet);
+    footer.append(actions, drop, shareLabel, embedLabel);
+    this.footer = footer;
+    return footer;
+  }
+
+  rebuildControls() {
+    this.setControls = buildControls(this.form, this.fields, this.state, this.state.controls,
+      (name, text) => this.onControl(name, text));
+    this.stepper.hidden = !shown(this.state.controls, 'layer') && this.state.controls !== 'all';
+  }
+
+  // ---------------------------------------------------------------- state
+
+  onControl(name, text) {
+    const field = this.fields.find((f) => f.name === name);
+    const parsed = field.config ? { value: text } : parseField(field, text);
+    if (parsed.error) {
+      this.showMessage([parsed.error]);
+      return;
+    }
+    this.notices = [];
+    this.set({ [name]: parsed.value });
+  }
+
+  set(patch, { fromOutside = false } = {}) {
+    Object.assign(this.state, patch);
+    if ('controls' in patch) this.rebuildControls();
+    this.fromOutside = this.fromOutside || fromOutside;
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      this.update();
+    });
+  }
+
+  step(dSite, dLayer) {
+    if (!this.runs) return;
+    const order = SITE_ORDER[this.runs.a.config.placement];
+    const layers = this.runs.a.config.n_layers;
+    let layer = this.state.layer + dLayer;
+    let index = order.indexOf(this.state.site) + dSite;
+    if (index >= order.length) { index = 0; layer++; }
+    if (index < 0) { index = order.length - 1; layer--; }
+    if (layer < 0 || layer >= layers) return;
+    this.notices = [];
+    this.set({ layer, site: order[index] });
+  }
+
+  onKey(e) {
+    if (e.target !== this || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
+    const path = e.composedPath();
+    if (path.some((el) => el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT')) return;
+    e.preventDefault();
+    if (e.key === 'ArrowRight') this.step(1, 0);
+    if (e.key === 'ArrowLeft') this.step(-1, 0);
+    if (e.key === 'ArrowDown') this.step(0, 1);
+    if (e.key === 'ArrowUp') this.step(0, -1);
+  }
+
+  showMessage(lines) {
+    this.message.textContent = lines.join(' · ');
+  }
+
+  // ---------------------------------------------------------------- update
+
+  update() {
+    const state = this.state;
+    const config = configOf(this.fields, state);
+    const errors = [...this.notices];
+    const t0 = performance.now();
+    let a;
+    try {
+      a = this.weightsFromFile ? this.modelA.run(this.fileConfig(config), state.text)
+        : this.modelA.run(config, state.text);
+    } catch (e) {
+      this.showMessage([...errors, e.message]);  // the last drawing stays
+      this.setControls(state);
+      return;
+    }
+    const ms = performance.now() - t0;
+    let b = null;
+    const configB = compareConfig(a.config, state.compare);
+    if (configB) {
+      this.modelB ??= this.scope.model();
+      try {
+        b = this.modelB.run(configB, state.text);
+      } catch (e) {
+        errors.push(`compare: ${e.message}`);
+      }
+    }
+    this.clampCursor(a, errors);
+    this.runs = { a, b };
+    this.weightsFromFile = this.modelA.weightsFromFile;
+    this.fromOutside = false;
+    this.showMessage(errors);
+    this.setControls(state);
+    this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describe(b.config)}` : ''}` +
+      ` · forward ${ms.toFixed(1)} ms · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
+    this.where.textContent = `layer ${state.layer} · ${state.site}`;
+    drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
+      (site) => this.set({ site }));
+    const context = {
+      a, b, modelA: this.modelA, modelB: b ? this.modelB : null, state,
+      labels: { a: describe(a.config), b: b ? describe(b.config) : null },
+      select: (patch) => this.set(patch),
+    };
+    for (const panel of PANEL_LIST) {
+      const { section, body } = this.panelEls[panel.name];
+      section.hidden = !shown(state.panels, panel.name);
+      if (section.hidden) continue;
+      try {
+        panel.render(body, VIEWS[panel.name](context), context);
+      } catch (e) {
+        body.textContent = `This panel could not draw: ${e.message}`;
+      }
+    }
+    this.writeUrl();
+  }
+
+  fileConfig(config) {
+    // a loaded checkpoint keeps its weights until a weight-shaping field changes
+    const current = this.modelA.config;
+    const shaping = this.scope.fields.filter((f) => f.shapes_weights).map((f) => f.name);
+    const changed = shaping.some((n) => String(config[n]) !== String(current[n]) && !(n === 'd_ff' && config[n] === 'auto'));
+    return changed ? config : { ...current, ...Object.fromEntries(Object.entries(config).filter(([n]) => !shaping.includes(n))) };
+  }
+
+  clampCursor(run, errors) {
+    const [L, H, T] = run.shape('attn_probs');
+    const limits = { layer: L - 1, head: H - 1, token: T - 1 };
+    for (const [name, max] of Object.entries(limits)) {
+      if (this.state[name] <= max) continue;
+      if (this.fromOutside) errors.push(`${name} must be 0 to ${max} for this model (got ${this.state[name]})`);
+      this.state[name] = this.fromOutside ? 0 : max;
+    }
+  }
+
+  writeUrl() {
+    const query = writeQuery(this.fields, this.state);
+    const base = this.urlState ? `${location.origin}${location.pathname}` : new URL('index.html', document.baseURI).href;
+    const url = `${base}${query ? `?${query}` : ''}`;
+    if (this.urlState && url !== location.href) history.replaceState(null, '', url);
+    this.shareUrl.value = url;
+    const embed = new URL('embed.html', url).href + (query ? `?${query}` : '');
+    const attrs = this.fields.filter((f) => f.config && String(this.state[f.name]) !== String(f.default))
+      .map((f) => ` ${attributeName(f.name)}="${String(this.state[f.name]).replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"`).join('');
+    const script = new URL('normscope.js', url).href;
+    this.embedSnippet.value = `<iframe src="${embed.replace(/"/g, '&quot;')}" width="100%" height="900" title="normscope"></iframe>\n` +
+      `<!-- or, as an element: -->\n<script type="module" src="${script}"></script>\n<norm-scope${attrs} panels="depth,vector"></norm-scope>`;
+  }
+
+  async loadWeights(file) {
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const config = this.modelA.load(bytes);
+      for (const [name, value] of Object.entries(config)) if (name in this.state) this.state[name] = String(value);
+      this.notices = [];
+      this.weightsFromFile = true;
+      this.update();
+    } catch (e) {
+      this.showMessage([`${file.name}: ${e.message} — the previous model is kept`]);
+    }
+  }
+
+  async exportPanel(panel, section) {
+    const blob = await panelPng(section, panel.title);
+    downloadBlob(blob, `normscope-${panel.name}.png`);
+  }
+}
+
+export async function defineNormScope() {
+  const scope = await scopePromise;
+  NormScopeElement.scope = scope;
+  NormScopeElement.fields = stateFields(scope.fields, scope.sites);
+  if (!customElements.get('norm-scope')) customElements.define('norm-scope', NormScopeElement);
+  return scope;
+}

@@ -1,0 +1,80 @@
+// depth.js — panel 1: a statistic of every site across layers on a log axis.
+// Pre-norm's stream grows, post-norm's stays flat, no norm explodes or dies.
+import { scaleLinear, scaleLog } from 'd3-scale';
+import { axisBottom, axisLeft } from 'd3-axis';
+import { line } from 'd3-shape';
+import { pointer } from 'd3-selection';
+import { OKABE_ITO, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
+
+const STREAM = new Set(['resid_in', 'resid_mid', 'resid_out']);
+
+export const name = 'depth';
+export const title = 'Depth profile';
+export const note = 'One line per site, across layers, on a log axis. Solid: the model; dashed: the comparison. Click a layer to select it.';
+export const wide = true;
+
+export function render(container, view, ctx) {
+  container.replaceChildren();
+  const sub = document.createElement('div');
+  sub.className = 'sub';
+  const label = document.createElement('label');
+  label.textContent = 'statistic';
+  const select = document.createElement('select');
+  for (const s of ['rms', 'std', 'absmax']) select.append(new Option(s, s));
+  select.value = view.stat;
+  select.addEventListener('change', () => ctx.select({ stat: select.value }));
+  label.append(select);
+  sub.append(label);
+  container.append(sub);
+
+  const plot = document.createElement('div');
+  plot.className = 'plot';
+  container.append(plot);
+  const sites = [...new Set(view.series.map((s) => s.site))];
+  const color = (site) => OKABE_ITO[sites.indexOf(site) % OKABE_ITO.length];
+  const L = view.series[0].values.length;
+  const positive = view.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && v > 0);
+  const lo = positive.length ? Math.min(...positive) : 1e-3, hi = positive.length ? Math.max(...positive) : 1;
+  const width = plotWidth(plot, 860);
+  const f = frame(plot, { width, height: 300, label: `${view.stat} of each site across ${L} layers, log scale` });
+  const x = scaleLinear().domain(L > 1 ? [0, L - 1] : [-0.5, 0.5]).range([0, f.width]);
+  const y = scaleLog().domain([lo / 1.5, hi * 1.5]).range([f.height, 0]).clamp(true);
+  f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`)
+    .call(axisBottom(x).ticks(Math.min(L, 12)).tickFormat((d) => (Number.isInteger(d) ? d : '')));
+  f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(6, '~g'));
+  axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
+  axisLabel(f.g, `${view.stat} (log)`, { x: -40, y: f.height / 2, rotate: true });
+  f.g.append('line').attr('x1', x(view.layer)).attr('x2', x(view.layer)).attr('y1', 0).attr('y2', f.height)
+    .attr('stroke', '#E69F00').attr('stroke-width', 2).attr('opacity', 0.6);
+  const path = line().defined((v) => Number.isFinite(v) && v > 0).x((v, i) => x(i)).y((v) => y(v));
+  for (const s of view.series) {
+    f.g.append('path').attr('fill', 'none').attr('stroke', color(s.site))
+      .attr('stroke-width', s.site === view.site ? 3.5 : STREAM.has(s.site) ? 2.2 : 1.3)
+      .attr('stroke-dasharray', s.run === 'b' ? '6 4' : null)
+      .attr('d', path(s.values));
+    if (L <= 48)
+      f.g.append('g').selectAll('circle').data(s.values.map((v, i) => [v, i]).filter(([v]) => Number.isFinite(v) && v > 0))
+        .join('circle').attr('cx', ([, i]) => x(i)).attr('cy', ([v]) => y(v)).attr('r', s.site === view.site ? 3 : 1.8)
+        .attr('fill', s.run === 'b' ? '#fff' : color(s.site)).attr('stroke', color(s.site));
+    // NaN/Inf is data: marked where it happens
+    s.bad.forEach((count, i) => {
+      if (count > 0)
+        f.g.append('text').attr('class', 'bad-value').attr('x', x(i)).attr('y', 10).attr('text-anchor', 'middle').text('NaN/Inf');
+    });
+  }
+  legend(container, [
+    ...sites.map((site) => ({ label: site, color: color(site) })),
+    ...(view.labels.b ? [{ label: `solid: ${view.labels.a}`, color: '#444' }, { label: `dashed: ${view.labels.b}`, color: '#444', dash: true }] : []),
+  ]);
+  const say = readout(container);
+  const describe = (i) => {
+    const parts = view.series.filter((s) => s.site === view.site || STREAM.has(s.site))
+      .map((s) => `${s.site}${view.labels.b ? ` (${s.run === 'a' ? 'solid' : 'dashed'})` : ''} ${formatNumber(s.values[i])}${s.bad[i] ? ` [${s.bad[i]} NaN/Inf]` : ''}`);
+    return `layer ${i} ${view.stat}: ${parts.join(' · ')}`;
+  };
+  say(describe(view.layer));
+  const layerAt = (event) => Math.max(0, Math.min(L - 1, Math.round(x.invert(pointer(event, f.g.node())[0]))));
+  f.svg.on('mousemove', (event) => say(describe(layerAt(event))))
+    .on('mouseleave', () => say(describe(view.layer)))
+    .on('click', (event) => ctx.select({ layer: layerAt(event) }));
+}

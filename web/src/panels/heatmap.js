@@ -1,0 +1,85 @@
+// heatmap.js — panel 4: one statistic per token (columns) and layer (rows),
+// drawn on a canvas with d3 axes around it.
+import { scaleBand, scaleSequential, scaleSequentialLog } from 'd3-scale';
+import { interpolateCividis } from 'd3-scale-chromatic';
+import { axisBottom, axisLeft } from 'd3-axis';
+import { select, pointer } from 'd3-selection';
+import { formatNumber, plotWidth, readout } from '../plot.js';
+
+export const name = 'heatmap';
+export const title = 'Per token and layer';
+export const note = 'Columns are tokens, rows are layers. Colour: the chosen statistic (log scale where it is positive). Click a cell to select that token and layer.';
+
+export function render(container, view, ctx) {
+  container.replaceChildren();
+  const sub = document.createElement('div');
+  sub.className = 'sub';
+  const label = document.createElement('label');
+  label.textContent = 'colour by';
+  const choice = document.createElement('select');
+  const names = { token_rms: `rms of each token at ${view.site}`, norm_mean: 'mean the norm saw', norm_divisor: 'what the norm divided by' };
+  for (const [value, text] of Object.entries(names)) choice.append(new Option(text, value));
+  choice.value = view.heat;
+  choice.addEventListener('change', () => ctx.select({ heat: choice.value }));
+  label.append(choice);
+  sub.append(label);
+  container.append(sub);
+
+  const L = view.values.length, T = view.tokens.length;
+  const finite = view.values.flat().filter(Number.isFinite);
+  const positive = finite.length && finite.every((v) => v > 0);
+  const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
+  const color = positive && hi > lo
+    ? scaleSequentialLog(interpolateCividis).domain([lo, hi])
+    : scaleSequential(interpolateCividis).domain([lo, hi > lo ? hi : lo + 1]);
+  const width = plotWidth(container, 860);
+  const margin = { top: 8, right: 10, bottom: 40, left: 44 };
+  const innerW = width - margin.left - margin.right;
+  const cell = Math.max(4, Math.min(28, Math.floor(innerW / T)));
+  const plotW = cell * T, plotH = Math.max(6, Math.min(22, Math.floor(320 / L))) * L;
+  const wrap = document.createElement('div');
+  wrap.className = 'plot';
+  wrap.style.position = 'relative';
+  container.append(wrap);
+  const canvas = document.createElement('canvas');
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = plotW * dpr;
+  canvas.height = plotH * dpr;
+  canvas.style.cssText = `position:absolute;left:${margin.left}px;top:${margin.top}px;width:${plotW}px;height:${plotH}px`;
+  const g2 = canvas.getContext('2d');
+  g2.scale(dpr, dpr);
+  const rowH = plotH / L;
+  for (let l = 0; l < L; l++)
+    for (let t = 0; t < T; t++) {
+      const v = view.values[l][t];
+      g2.fillStyle = Number.isFinite(v) ? color(v) : '#d00';
+      g2.fillRect(t * cell, l * rowH, cell, rowH);
+    }
+  g2.strokeStyle = '#E69F00';
+  g2.lineWidth = 2;
+  g2.strokeRect(view.token * cell + 1, view.layer * rowH + 1, cell - 2, rowH - 2);
+  const svgW = margin.left + plotW + margin.right, svgH = margin.top + plotH + margin.bottom;
+  const svg = select(wrap).append('svg').attr('width', svgW).attr('height', svgH)
+    .attr('role', 'img').attr('aria-label', `${names[view.heat]} per token and layer`);
+  wrap.prepend(canvas);
+  wrap.style.width = `${svgW}px`;
+  const x = scaleBand().domain(view.tokens.map((_, i) => i)).range([0, plotW]);
+  const y = scaleBand().domain(view.values.map((_, i) => i)).range([0, plotH]);
+  const every = Math.ceil(T / Math.max(1, Math.floor(plotW / 14)));
+  const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
+  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${plotH})`)
+    .call(axisBottom(x).tickValues(x.domain().filter((i) => i % every === 0)).tickFormat((i) => view.tokens[i]));
+  g.append('g').attr('class', 'axis').call(axisLeft(y).tickValues(y.domain().filter((i) => i % Math.ceil(L / 12) === 0)));
+  g.append('text').attr('class', 'axis-label').attr('x', plotW / 2).attr('y', plotH + 34).attr('text-anchor', 'middle').text('token');
+  g.append('text').attr('class', 'axis-label').attr('transform', `translate(-32,${plotH / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('layer');
+  const hit = g.append('rect').attr('width', plotW).attr('height', plotH).attr('fill', 'transparent');
+  const say = readout(container);
+  const at = (e) => {
+    const [px, py] = pointer(e, hit.node());
+    return [Math.min(L - 1, Math.max(0, Math.floor(py / rowH))), Math.min(T - 1, Math.max(0, Math.floor(px / cell)))];
+  };
+  const describe = (l, t) => `layer ${l}, token ${t} “${view.tokens[t]}”: ${formatNumber(view.values[l][t])}`;
+  say(`${describe(view.layer, view.token)} · colour range ${formatNumber(lo)} to ${formatNumber(hi)}${positive ? ' (log)' : ''}; red: NaN/Inf`);
+  hit.on('mousemove', (e) => say(describe(...at(e))))
+    .on('click', (e) => { const [l, t] = at(e); ctx.select({ layer: l, token: t }); });
+}

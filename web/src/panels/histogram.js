@@ -1,0 +1,53 @@
+// histogram.js — panel 2: the distribution before and after the norm at the
+// selected layer. Each row has its own axis: the norm changes the scale.
+import { scaleLinear } from 'd3-scale';
+import { axisBottom, axisLeft } from 'd3-axis';
+import { COLOR_A, COLOR_B, axisLabel, formatNumber, frame, legend, plotWidth } from '../plot.js';
+
+export const name = 'histogram';
+export const title = 'Distribution at the norm';
+export const note = 'Histograms of every value (all tokens × features) entering and leaving the norm of the selected site.';
+
+function row(container, label, hists, width) {
+  const plot = document.createElement('div');
+  plot.className = 'plot';
+  container.append(plot);
+  const finite = hists.filter((h) => Number.isFinite(h.lo) && h.hi > h.lo);
+  const lo = Math.min(...finite.map((h) => h.lo)), hi = Math.max(...finite.map((h) => h.hi));
+  const f = frame(plot, { width, height: 150, margin: { top: 18, right: 12, bottom: 30, left: 52 }, label });
+  f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -6).text(label);
+  if (!finite.length) {
+    f.g.append('text').attr('class', 'bad-value').attr('x', f.width / 2).attr('y', f.height / 2)
+      .attr('text-anchor', 'middle').text('no finite values (all NaN/Inf)');
+    return;
+  }
+  const x = scaleLinear().domain([lo, hi]).range([0, f.width]).nice();
+  const maxCount = Math.max(1, ...finite.flatMap((h) => h.counts));
+  const y = scaleLinear().domain([0, maxCount]).range([f.height, 0]);
+  f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(6, '~g'));
+  f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(4, '~s'));
+  axisLabel(f.g, 'count', { x: -40, y: f.height / 2, rotate: true });
+  hists.forEach((h, i) => {
+    if (!(h.hi > h.lo)) return;
+    const step = (h.hi - h.lo) / h.counts.length;
+    const color = i === 0 ? COLOR_A : COLOR_B;
+    f.g.append('g').selectAll('rect').data(h.counts).join('rect')
+      .attr('x', (c, b) => x(h.lo + b * step)).attr('width', (c, b) => Math.max(0.5, x(h.lo + (b + 1) * step) - x(h.lo + b * step)))
+      .attr('y', (c) => y(c)).attr('height', (c) => f.height - y(c))
+      .attr('fill', i === 0 ? color : 'none').attr('fill-opacity', 0.75)
+      .attr('stroke', i === 0 ? 'none' : color).attr('stroke-width', 1.2);
+  });
+}
+
+const summary = (h) => `mean ${formatNumber(h.mean)}, std ${formatNumber(h.std)}, rms ${formatNumber(h.rms)}` +
+  (h.nan || h.inf ? `, ${h.nan} NaN, ${h.inf} Inf` : '');
+
+export function render(container, view) {
+  container.replaceChildren();
+  const width = plotWidth(container, 520);
+  const runs = [view.a, view.b].filter(Boolean);
+  const normLabel = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm (identity)' };
+  row(container, `before ${view.norm} of layer ${view.layer}: ${summary(view.a.before)}`, runs.map((r) => r.before), width);
+  row(container, `after ${normLabel[view.a.norm]} (incl. γ, β): ${summary(view.a.after)}`, runs.map((r) => r.after), width);
+  if (view.b) legend(container, [{ label: `filled: ${view.labels.a}`, color: COLOR_A }, { label: `outline: ${view.labels.b}`, color: COLOR_B }]);
+}

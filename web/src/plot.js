@@ -1,0 +1,73 @@
+// plot.js — what every panel shares: an SVG frame with margins, axes,
+// a colour-blind-safe palette, number formatting and a hover read-out.
+// Panels take data and draw; they never touch the engine.
+import { select } from 'd3-selection';
+import { format } from 'd3-format';
+
+// Okabe & Ito (2008): eight colours distinguishable with every common colour-vision deficiency.
+export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+export const COLOR_A = '#0072B2';
+export const COLOR_B = '#D55E00';
+
+const fmt = format('.4~g');
+
+/** A number as a learner should read it: NaN and ±Inf spelled out. */
+export function formatNumber(v) {
+  if (v === null || v === undefined) return '—';
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '−Inf';
+  return fmt(v).replace('-', '−');
+}
+
+/** An SVG with a margin convention; returns { svg, g, width, height }. */
+export function frame(container, { width, height, margin = { top: 10, right: 12, bottom: 34, left: 52 }, label }) {
+  const root = select(container);
+  root.selectAll('*').remove();
+  const svg = root.append('svg')
+    .attr('viewBox', `0 0 ${width} ${height}`)
+    .attr('width', width)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr('aria-label', label ?? '');
+  const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
+  return { svg, g, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom, margin };
+}
+
+export function axisLabel(g, text, { x, y, rotate = false, anchor = 'middle' }) {
+  g.append('text')
+    .attr('class', 'axis-label')
+    .attr('text-anchor', anchor)
+    .attr('transform', `translate(${x},${y})${rotate ? ' rotate(-90)' : ''}`)
+    .text(text);
+}
+
+/** A read-out line under a plot that hover handlers fill in. */
+export function readout(container) {
+  const el = document.createElement('div');
+  el.className = 'readout';
+  el.setAttribute('aria-live', 'polite');
+  container.append(el);
+  return (text) => { el.textContent = text; };
+}
+
+/** A legend of coloured swatches (HTML, so it wraps on narrow screens). */
+export function legend(container, items) {
+  const el = document.createElement('div');
+  el.className = 'legend';
+  for (const { label, color, dash } of items) {
+    const item = document.createElement('span');
+    const swatch = document.createElement('span');
+    swatch.className = dash ? 'swatch dashed' : 'swatch';
+    swatch.style.borderColor = color;
+    item.append(swatch, document.createTextNode(label));
+    el.append(item);
+  }
+  container.append(el);
+}
+
+/** The width a panel's plot should take in its container. */
+export function plotWidth(container, fallback = 560) {
+  const w = container.clientWidth || fallback;
+  return Math.max(260, Math.min(w, 900));
+}

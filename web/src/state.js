@@ -1,0 +1,134 @@
+// state.js — the page state is one table. The model's fields come from C
+// (scope.fields, the same table the CLI and checkpoints use); the page's own
+// fields are declared here. This list alone drives reading and writing the
+// URL, the element's attributes and the controls.
+
+export const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
+export const PANELS = ['depth', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next'];
+export const COMPARE = ['off', 'placement', 'norm', 'residual'];
+
+const PAGE_FIELDS = [
+  { name: 'text', kind: 'text', default: DEFAULT_TEXT, help: 'text to run; its UTF-8 bytes are the tokens' },
+  { name: 'layer', kind: 'int', default: 0, min: 0, max: 95, help: 'selected layer' },
+  { name: 'site', kind: 'choice', default: 'attn_norm', choices: [], help: 'selected site in the layer' },
+  { name: 'token', kind: 'int', default: 0, min: 0, max: 1023, help: 'token shown in the vector and RoPE panels' },
+  { name: 'head', kind: 'int', default: 0, min: 0, max: 31, help: 'attention head for the RoPE panel' },
+  { name: 'stat', kind: 'choice', default: 'rms', choices: ['rms', 'std', 'absmax'], help: 'statistic of the depth profile' },
+  { name: 'heat', kind: 'choice', default: 'token_rms', choices: ['token_rms', 'norm_mean', 'norm_divisor'],
+    help: 'what the heatmap colours' },
+  { name: 'shift', kind: 'real', default: 0, min: -10, max: 10, help: 'added to the token vector before the norm' },
+  { name: 'scale', kind: 'real', default: 1, min: 0.1, max: 10, help: 'multiplies the token vector before the norm' },
+  { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE, help: 'run a second model with this field flipped' },
+  { name: 'panels', kind: 'list', default: 'all', choices: PANELS, help: 'panels to show' },
+  { name: 'controls', kind: 'list', default: 'all', choices: null, help: 'controls to show' },
+];
+
+/** The whole table: config fields from C, then the page's. */
+export function stateFields(configFields, sites) {
+  const model = configFields.map((f) => ({
+    name: f.name,
+    kind: f.kind === 'u64' ? 'u64' : f.kind,
+    default: f.default,
+    min: f.min,
+    max: f.max,
+    choices: f.choices.length ? f.choices : null,
+    help: f.help,
+    config: true,
+  }));
+  const page = PAGE_FIELDS.map((f) => (f.name === 'site' ? { ...f, choices: sites } : { ...f }));
+  return [...model, ...page];
+}
+
+export const attributeName = (name) => name.replaceAll('_', '-');
+
+function rangeText(field) {
+  if (field.kind === 'choice') return `one of: ${field.choices.join(', ')}`;
+  if (field.kind === 'list') return field.choices ? `"all", "none" or a comma list of: ${field.choices.join(', ')}` : '"all", "none" or a comma list';
+  if (field.kind === 'int') return `an integer from ${field.min} to ${field.max}`;
+  if (field.kind === 'real') return field.name === 'shift' || field.name === 'scale'
+    ? `a number from ${field.min} to ${field.max}` : `a number greater than ${field.min}`;
+  if (field.kind === 'u64') return 'an integer from 0 to 18446744073709551615';
+  return 'text';
+}
+
+/**
+ * Checks one value given as text (URL or attribute). Model fields are
+ * checked for form here and for range by C when the model runs; page
+ * fields are checked fully here. Returns { value } or { error }.
+ */
+export function parseField(field, text) {
+  const bad = () => ({ error: `${field.name} must be ${rangeText(field)} (got "${String(text).slice(0, 40)}")` });
+  switch (field.kind) {
+    case 'text':
+      return { value: String(text) };
+    case 'choice':
+      return field.choices.includes(text) ? { value: text } : bad();
+    case 'list': {
+      if (text === 'all' || text === 'none') return { value: text };
+      const items = String(text).split(',').map((s) => s.trim()).filter(Boolean);
+      if (!items.length || (field.choices && items.some((i) => !field.choices.includes(i)))) return bad();
+      return { value: items.join(',') };
+    }
+    case 'int': {
+      if (field.config && text === 'auto' && field.default === 'auto') return { value: 'auto' };
+      if (!/^-?\d+$/.test(text)) return bad();
+      const v = Number(text);
+      return v >= field.min && v <= field.max ? { value: field.config ? text : v } : bad();
+    }
+    case 'real': {
+      const v = Number(text);
+      if (text === '' || !Number.isFinite(v)) return bad();
+      if (field.config) return v > field.min && v <= field.max ? { value: text } : bad();
+      return v >= field.min && v <= field.max ? { value: v } : bad();
+    }
+    case 'u64':
+      return /^\d{1,20}$/.test(text) && BigInt(text) < 2n ** 64n ? { value: text } : bad();
+    default:
+      return bad();
+  }
+}
+
+export function defaults(fields) {
+  return Object.fromEntries(fields.map((f) => [f.name, f.default]));
+}
+
+/** Reads state from (name → text) pairs; bad values fall back with a message. */
+export function readState(fields, get) {
+  const state = defaults(fields);
+  const errors = [];
+  for (const field of fields) {
+    const text = get(field.name);
+    if (text === null || text === undefined) continue;
+    const parsed = parseField(field, text);
+    if (parsed.error) errors.push(parsed.error);
+    else state[field.name] = parsed.value;
+  }
+  return { state, errors };
+}
+
+/** URL query text with the fields that differ from their defaults. */
+export function writeQuery(fields, state) {
+  const params = new URLSearchParams();
+  for (const field of fields)
+    if (String(state[field.name]) !== String(field.default)) params.set(field.name, String(state[field.name]));
+  return params.toString();
+}
+
+/** The config the engine runs: model fields only. */
+export function configOf(fields, state) {
+  return Object.fromEntries(fields.filter((f) => f.config).map((f) => [f.name, state[f.name]]));
+}
+
+/** The second config in compare mode: the compared field flipped. */
+export function compareConfig(config, compare) {
+  const flip = {
+    placement: { pre: 'post', post: 'pre' },
+    norm: { layernorm: 'rmsnorm', rmsnorm: 'layernorm', none: 'layernorm' },
+    residual: { on: 'off', off: 'on' },
+  }[compare];
+  return flip ? { ...config, [compare]: flip[config[compare]] } : null;
+}
+
+export function shown(list, name) {
+  return list === 'all' || (list !== 'none' && list.split(',').includes(name));
+}

@@ -1,0 +1,126 @@
+// views.js — what each panel draws, copied out of the run(s) as plain data.
+// Views never hold a typed array over WASM memory: the next run reuses it.
+
+const NORM_OF_SITE = { resid_in: 0, attn_norm: 0, attn_out: 0, resid_mid: 1, ffn_norm: 1, ffn_hidden: 1, ffn_out: 1, resid_out: 1 };
+export const normOfSite = (site) => NORM_OF_SITE[site];
+const NORM_NAMES = ['attn_norm', 'ffn_norm'];
+
+function stats(run, layer, site) {
+  const [, S, K] = run.shape('site_stats');
+  const s = run.sites.indexOf(site);
+  const all = run.array('site_stats');
+  const base = (layer * S + s) * K;
+  return Object.fromEntries(run.statNames.map((name, k) => [name, all[base + k]]));
+}
+
+function depth({ a, b, state, labels }) {
+  const series = (run, which) => run.sites.map((site) => {
+    const L = run.config.n_layers;
+    const values = [], bad = [];
+    for (let l = 0; l < L; l++) {
+      const st = stats(run, l, site);
+      values.push(st[state.stat]);
+      bad.push(st.nan + st.inf);
+    }
+    return { run: which, site, values, bad };
+  });
+  return {
+    stat: state.stat, layer: state.layer, site: state.site,
+    series: [...series(a, 'a'), ...(b ? series(b, 'b') : [])],
+    labels,
+  };
+}
+
+function histOf(run, arrayStats, arrayHist, l, k) {
+  const [, N, K] = run.shape(arrayStats);
+  const st = run.array(arrayStats).slice((l * N + k) * K, (l * N + k + 1) * K);
+  const bins = run.shape(arrayHist)[2];
+  const counts = Array.from(run.array(arrayHist).slice((l * N + k) * bins, (l * N + k + 1) * bins));
+  const at = (name) => st[run.statNames.indexOf(name)];
+  return { lo: at('hist_lo'), hi: at('hist_hi'), counts, mean: at('mean'), std: at('std'), rms: at('rms'),
+    nan: at('nan'), inf: at('inf') };
+}
+
+function histogram({ a, b, state, labels }) {
+  const k = normOfSite(state.site);
+  const one = (run) => {
+    const s = run.sites.indexOf(NORM_NAMES[k]);
+    return {
+      before: histOf(run, 'norm_input_stats', 'norm_input_hist', state.layer, k),
+      after: histOf(run, 'site_stats', 'site_hist', state.layer, s),
+      norm: run.config.norm,
+    };
+  };
+  return { layer: state.layer, norm: NORM_NAMES[k], a: one(a), b: b ? one(b) : null, labels };
+}
+
+function vector({ a, b, modelA, modelB, state, labels }) {
+  const k = normOfSite(state.site);
+  const one = (run, model) => {
+    const probe = model.normProbe(state.layer, k, state.token, state.shift, state.scale);
+    return { ...probe, norm: run.config.norm, char: charOf(run.tokens[state.token]) };
+  };
+  return {
+    layer: state.layer, norm: NORM_NAMES[k], token: state.token, shift: state.shift, scale: state.scale,
+    a: one(a, modelA), b: b ? one(b, modelB) : null, labels,
+  };
+}
+
+function heatmap({ a, state }) {
+  const [L, S, T] = a.shape('site_token_rms');
+  const values = [];
+  if (state.heat === 'token_rms') {
+    const s = a.sites.indexOf(state.site);
+    const all = a.array('site_token_rms');
+    for (let l = 0; l < L; l++) values.push(Array.from(all.slice((l * S + s) * T, (l * S + s + 1) * T)));
+  } else {
+    const k = normOfSite(state.site);
+    const all = a.array(state.heat);
+    for (let l = 0; l < L; l++) values.push(Array.from(all.slice((l * 2 + k) * T, (l * 2 + k + 1) * T)));
+  }
+  return {
+    heat: state.heat, site: state.heat === 'token_rms' ? state.site : NORM_NAMES[normOfSite(state.site)],
+    values, tokens: Array.from(a.tokens, charOf), layer: state.layer, token: state.token,
+  };
+}
+
+function attention({ a, state }) {
+  const [, H, T] = a.shape('attn_probs');
+  const all = a.array('attn_probs');
+  const heads = [];
+  for (let h = 0; h < H; h++) heads.push(all.slice((state.layer * H + h) * T * T, (state.layer * H + h + 1) * T * T));
+  return { layer: state.layer, head: state.head, T, heads, tokens: Array.from(a.tokens, charOf) };
+}
+
+function rope({ a, state }) {
+  const config = a.config;
+  if (config.pos !== 'rope') return { enabled: false, pos: config.pos };
+  const [, T, H, hd] = a.shape('attn_q');
+  const at = (name) => a.array(name).slice(((state.layer * T + state.token) * H + state.head) * hd,
+    ((state.layer * T + state.token) * H + state.head + 1) * hd);
+  const angles = a.array('rope_angle').slice(state.token * (hd / 2), (state.token + 1) * (hd / 2));
+  return {
+    enabled: true, layer: state.layer, head: state.head, token: state.token, hd, theta: config.rope_theta,
+    pairing: config.rope_pairing, q: at('attn_q'), qRot: at('attn_q_rot'), k: at('attn_k'), kRot: at('attn_k_rot'),
+    angles, char: charOf(a.tokens[state.token]), analysis: a.model.ropeAnalysis?.(state.layer, state.head, state.token),
+  };
+}
+
+function next({ a, b, labels }) {
+  const top = (run) => {
+    const T = run.nTokens;
+    const probs = run.array('probs').slice((T - 1) * 256, T * 256);
+    return Array.from(probs, (p, byte) => ({ byte, p, char: charOf(byte) }))
+      .sort((x, y) => (Number.isNaN(y.p) ? -1 : y.p - x.p)).slice(0, 10);
+  };
+  return { a: top(a), b: b ? top(b) : null, labels, last: charOf(a.tokens[a.nTokens - 1]) };
+}
+
+/** A byte as a learner reads it: printable ASCII as itself, else its hex. */
+export function charOf(byte) {
+  if (byte === 32) return '␣';
+  if (byte > 32 && byte < 127) return String.fromCharCode(byte);
+  return `0x${byte.toString(16).padStart(2, '0')}`;
+}
+
+export const VIEWS = { depth, histogram, vector, heatmap, attention, rope, next };
