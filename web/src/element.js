@@ -63,8 +63,9 @@ export class NormScopeElement extends HTMLElement {
     const field = this.fields.find((f) => attributeName(f.name) === name);
     if (!field) return;
     const parsed = value === null ? { value: field.default } : parseField(field, value);
-    this.notices = parsed.error ? [parsed.error] : [];
-    this.set({ [field.name]: parsed.error ? field.default : parsed.value }, { fromOutside: true });
+    const error = parsed.error ?? (field.config ? this.scope.checkField(field.name, parsed.value) : null);
+    this.notices = error ? [error] : [];
+    this.set({ [field.name]: error ? field.default : parsed.value }, { fromOutside: true });
   }
 
   fromUrl() {
@@ -192,7 +193,7 @@ export class NormScopeElement extends HTMLElement {
 
   onControl(name, text) {
     const field = this.fields.find((f) => f.name === name);
-    const parsed = field.config ? { value: text } : parseField(field, text);
+    const parsed = parseField(field, text);
     if (parsed.error) {
       this.showMessage([parsed.error]);
       return;

@@ -27,7 +27,7 @@ const PAGE_FIELDS = [
 export function stateFields(configFields, sites) {
   const model = configFields.map((f) => ({
     name: f.name,
-    kind: f.kind === 'u64' ? 'u64' : f.kind,
+    kind: f.kind,
     default: f.default,
     min: f.min,
     max: f.max,
@@ -45,18 +45,16 @@ function rangeText(field) {
   if (field.kind === 'choice') return `one of: ${field.choices.join(', ')}`;
   if (field.kind === 'list') return field.choices ? `"all", "none" or a comma list of: ${field.choices.join(', ')}` : '"all", "none" or a comma list';
   if (field.kind === 'int') return `an integer from ${field.min} to ${field.max}`;
-  if (field.kind === 'real') return field.name === 'shift' || field.name === 'scale'
-    ? `a number from ${field.min} to ${field.max}` : `a number greater than ${field.min}`;
-  if (field.kind === 'u64') return 'an integer from 0 to 18446744073709551615';
-  return 'text';
+  return `a number from ${field.min} to ${field.max}`;
 }
 
 /**
- * Checks one value given as text (URL or attribute). Model fields are
- * checked for form here and for range by C when the model runs; page
- * fields are checked fully here. Returns { value } or { error }.
+ * Checks one page field given as text (URL or attribute). Model fields pass
+ * through: C checks them (scope.checkField), so their messages have one
+ * source. Returns { value } or { error }.
  */
 export function parseField(field, text) {
+  if (field.config) return { value: String(text) };
   const bad = () => ({ error: `${field.name} must be ${rangeText(field)} (got "${String(text).slice(0, 40)}")` });
   switch (field.kind) {
     case 'text':
@@ -70,19 +68,13 @@ export function parseField(field, text) {
       return { value: items.join(',') };
     }
     case 'int': {
-      if (field.config && text === 'auto' && field.default === 'auto') return { value: 'auto' };
-      if (!/^-?\d+$/.test(text)) return bad();
       const v = Number(text);
-      return v >= field.min && v <= field.max ? { value: field.config ? text : v } : bad();
+      return /^-?\d+$/.test(text) && v >= field.min && v <= field.max ? { value: v } : bad();
     }
     case 'real': {
       const v = Number(text);
-      if (text === '' || !Number.isFinite(v)) return bad();
-      if (field.config) return v > field.min && v <= field.max ? { value: text } : bad();
-      return v >= field.min && v <= field.max ? { value: v } : bad();
+      return text !== '' && Number.isFinite(v) && v >= field.min && v <= field.max ? { value: v } : bad();
     }
-    case 'u64':
-      return /^\d{1,20}$/.test(text) && BigInt(text) < 2n ** 64n ? { value: text } : bad();
     default:
       return bad();
   }

@@ -36,14 +36,16 @@ export function render(container, view, ctx) {
   const positive = view.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && v > 0);
   const lo = positive.length ? Math.min(...positive) : 1e-3, hi = positive.length ? Math.max(...positive) : 1;
   const width = plotWidth(plot, 860);
-  const f = frame(plot, { width, height: 300, label: `${view.stat} of each site across ${L} layers, log scale` });
+  const f = frame(plot, { width, height: 300, margin: { top: 10, right: 12, bottom: 34, left: 62 },
+    label: `${view.stat} of each site across ${L} layers, log scale` });
   const x = scaleLinear().domain(L > 1 ? [0, L - 1] : [-0.5, 0.5]).range([0, f.width]);
   const y = scaleLog().domain([lo / 1.5, hi * 1.5]).range([f.height, 0]).clamp(true);
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`)
     .call(axisBottom(x).ticks(Math.min(L, 12)).tickFormat((d) => (Number.isInteger(d) ? d : '')));
-  f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(6, '~g'));
+  const wide = y.domain()[1] / y.domain()[0] > 1e4;  // powers of ten read better than 100000
+  f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(6, wide ? '.0e' : '~g'));
   axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
-  axisLabel(f.g, `${view.stat} (log)`, { x: -40, y: f.height / 2, rotate: true });
+  axisLabel(f.g, `${view.stat} (log)`, { x: -50, y: f.height / 2, rotate: true });
   f.g.append('line').attr('x1', x(view.layer)).attr('x2', x(view.layer)).attr('y1', 0).attr('y2', f.height)
     .attr('stroke', '#E69F00').attr('stroke-width', 2).attr('opacity', 0.6);
   const path = line().defined((v) => Number.isFinite(v) && v > 0).x((v, i) => x(i)).y((v) => y(v));
@@ -56,11 +58,16 @@ export function render(container, view, ctx) {
       f.g.append('g').selectAll('circle').data(s.values.map((v, i) => [v, i]).filter(([v]) => Number.isFinite(v) && v > 0))
         .join('circle').attr('cx', ([, i]) => x(i)).attr('cy', ([v]) => y(v)).attr('r', s.site === view.site ? 3 : 1.8)
         .attr('fill', s.run === 'b' ? '#fff' : color(s.site)).attr('stroke', color(s.site));
-    // NaN/Inf is data: marked where it happens
-    s.bad.forEach((count, i) => {
-      if (count > 0)
-        f.g.append('text').attr('class', 'bad-value').attr('x', x(i)).attr('y', 10).attr('text-anchor', 'middle').text('NaN/Inf');
-    });
+  }
+  // NaN/Inf is data: a red band over the layers where any site has it
+  const badLayers = [...Array(L).keys()].filter((i) => view.series.some((s) => s.bad[i] > 0));
+  if (badLayers.length) {
+    const band = Math.max(2, x(1) - x(0) || f.width);
+    f.g.append('g').selectAll('rect').data(badLayers).join('rect')
+      .attr('x', (i) => x(i) - band / 2).attr('width', band).attr('y', 0).attr('height', 6).attr('fill', '#a40000');
+    f.g.append('text').attr('class', 'bad-value').attr('x', x(badLayers[0])).attr('y', 18)
+      .attr('text-anchor', x(badLayers[0]) > f.width * 0.6 ? 'end' : 'start')
+      .text(`NaN/Inf from layer ${badLayers[0]}`);
   }
   legend(container, [
     ...sites.map((site) => ({ label: site, color: color(site) })),

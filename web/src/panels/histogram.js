@@ -2,7 +2,7 @@
 // selected layer. Each row has its own axis: the norm changes the scale.
 import { scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, axisLabel, formatNumber, frame, legend, plotWidth } from '../plot.js';
+import { COLOR_A, COLOR_B, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
 
 export const name = 'histogram';
 export const title = 'Distribution at the norm';
@@ -27,6 +27,7 @@ function row(container, label, hists, width) {
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(6, '~g'));
   f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(4, '~s'));
   axisLabel(f.g, 'count', { x: -40, y: f.height / 2, rotate: true });
+  axisLabel(f.g, 'value', { x: f.width, y: f.height + 26, anchor: 'end' });
   hists.forEach((h, i) => {
     if (!(h.hi > h.lo)) return;
     const step = (h.hi - h.lo) / h.counts.length;
@@ -47,7 +48,14 @@ export function render(container, view) {
   const width = plotWidth(container, 520);
   const runs = [view.a, view.b].filter(Boolean);
   const normLabel = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm (identity)' };
-  row(container, `before ${view.norm} of layer ${view.layer}: ${summary(view.a.before)}`, runs.map((r) => r.before), width);
-  row(container, `after ${normLabel[view.a.norm]} (incl. γ, β): ${summary(view.a.after)}`, runs.map((r) => r.after), width);
+  const head = document.createElement('p');
+  head.className = 'note';
+  head.textContent = `${view.norm} of layer ${view.layer} (${normLabel[view.a.norm]})`;
+  container.append(head);
+  row(container, 'before the norm', runs.map((r) => r.before), width);
+  row(container, 'after the norm (with γ, β)', runs.map((r) => r.after), width);
+  const say = readout(container);
+  say(`before: ${summary(view.a.before)} · after: ${summary(view.a.after)}` +
+    (view.b ? ` · compare before: ${summary(view.b.before)} · after: ${summary(view.b.after)}` : ''));
   if (view.b) legend(container, [{ label: `filled: ${view.labels.a}`, color: COLOR_A }, { label: `outline: ${view.labels.b}`, color: COLOR_B }]);
 }

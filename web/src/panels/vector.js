@@ -52,9 +52,11 @@ function bars(container, label, values, other, width, say) {
     if (text) f.g.append('text').attr('class', 'axis-label').attr('x', f.width - 2).attr('y', y(v) - 3)
       .attr('text-anchor', 'end').text(text);
   };
-  mark(m, '6 3', `mean ${formatNumber(m)}`);
-  mark(r, '2 3', `rms ${formatNumber(r)}`);
+  mark(m, '6 3');
+  mark(r, '2 3');
   mark(-r, '2 3');
+  f.g.append('text').attr('class', 'axis-label').attr('x', f.width).attr('y', -6).attr('text-anchor', 'end')
+    .text(`mean ${formatNumber(m)} · rms ${formatNumber(r)}`);
   if (values.some((v) => !Number.isFinite(v)))
     f.g.append('text').attr('class', 'bad-value').attr('x', 4).attr('y', 12).text('contains NaN/Inf');
 }
@@ -98,7 +100,7 @@ export function render(container, view, ctx) {
   const a = view.a;
   const normName = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm' }[a.norm];
   const input = `input·${formatNumber(view.scale)} + ${formatNumber(view.shift)}`;
-  bars(container, `${input}: mean ${formatNumber(a.mean)}, divided by ${formatNumber(a.divisor)}`, a.input, view.b?.input, width, say);
+  bars(container, `${input}`, a.input, view.b?.input, width, say);
   bars(container, `normalized (${normName}, before γ/β)`, a.normalized, view.b?.normalized, width, say);
   bars(container, 'output (after γ, β)', a.output, view.b?.output, width, say);
   say(`${view.norm} of layer ${view.layer}, token ${view.token}: the norm divided by ${formatNumber(a.divisor)}` +

@@ -1,0 +1,243 @@
+// page.test.mjs — the page in real Chromium: no console errors and nothing
+// fetched off the site; controls change the URL and the drawing; deep links
+// restore state; stepping; hostile text; bad URL state; two elements on a
+// host page; embed.html. Saves a screenshot of each panel under build/shots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { startServer } from '../web/serve.mjs';
+import { diffJson, loadSimd, root } from './helpers.mjs';
+
+let server, browser;
+const shots = `${root}build/shots`;
+mkdirSync(shots, { recursive: true });
+
+before(async () => {
+  server = await startServer(`${root}web/dist`);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page that records console errors and every request that leaves the site. */
+async function open(path, { width = 1280 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push(`off-site request: ${r.url()}`); });
+  await page.goto(`${server.url}${path}`);
+  await page.locator('norm-scope .panel').first().waitFor();
+  await page.waitForFunction(() => document.querySelector('norm-scope')?.runs);
+  return { page, problems };
+}
+
+const query = (page) => new URL(page.url()).searchParams;
+const status = (page) => page.locator('norm-scope header .status').textContent();
+
+test('the page loads with no console error and nothing fetched off the site', async () => {
+  const { page, problems } = await open('index.html');
+  assert.match(await status(page), /44 tokens · pre-norm LayerNorm/);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 7);
+  for (const name of ['LayerNorm', 'RMSNorm', 'None', 'Pre-norm', 'Post-norm', 'Previous layer', 'Next layer'])
+    assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the module runs in Chromium and matches Node exactly', async () => {
+  const { page } = await open('index.html');
+  const config = { n_layers: 4, norm: 'rmsnorm', placement: 'post', activation: 'swiglu', seed: 3 };
+  const text = 'Browsers and Node share one module.';
+  const inBrowser = await page.evaluate(async ([c, t]) => {
+    const { NormScope } = await import('./normscope.js');
+    const scope = await NormScope.load();
+    return { simd: scope.simd, json: scope.run(c, t).toJSON({ full: true }) };
+  }, [config, text]);
+  assert.equal(inBrowser.simd, true);
+  const node = (await loadSimd()).run(config, text).toJSON({ full: true });
+  assert.deepEqual(diffJson(inBrowser.json, node, { atol: 0, rtol: 0 }), []);
+  await page.close();
+});
+
+test('each control changes the URL and what is drawn', async () => {
+  const { page, problems } = await open('index.html');
+  const depthBefore = await page.locator('section[data-panel=depth] svg').innerHTML();
+  await page.getByRole('button', { name: 'RMSNorm', exact: true }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('norm') === 'rmsnorm');
+  assert.match(await status(page), /RMSNorm/);
+  assert.notEqual(await page.locator('section[data-panel=depth] svg').innerHTML(), depthBefore);
+  await page.getByRole('button', { name: 'Post-norm', exact: true }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('placement') === 'post');
+  assert.match(await status(page), /post-norm RMSNorm/);
+  const changes = [
+    ['select[name=activation]', 'swiglu', 'activation'],
+    ['select[name=pos]', 'learned', 'pos'],
+    ['select[name=init]', 'xavier', 'init'],
+    ['select[name=compare]', 'norm', 'compare'],
+  ];
+  for (const [selector, value, field] of changes) {
+    await page.locator(`norm-scope ${selector}`).selectOption(value);
+    await page.waitForFunction(([f, v]) => new URL(location.href).searchParams.get(f) === v, [field, value]);
+  }
+  assert.match(await status(page), /vs post-norm LayerNorm/);
+  for (const [name, value] of [['d_model', '48'], ['n_heads', '6'], ['seed', '7'], ['init_std', '0.05']]) {
+    await page.locator(`norm-scope input[name=${name}]`).fill(value);
+    await page.waitForFunction(([f, v]) => new URL(location.href).searchParams.get(f) === v, [name, value]);
+  }
+  await page.locator('norm-scope input[name=n_layers]').fill('9');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('n_layers') === '9');
+  assert.equal(await page.locator('section[data-panel=heatmap]').evaluate((s) => s.querySelector('svg .axis:last-of-type').querySelectorAll('.tick').length), 9);
+  await page.locator('norm-scope textarea[name=text]').fill('Hello');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('text') === 'Hello');
+  assert.match(await status(page), /^5 tokens/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a deep link restores state and controls', async () => {
+  const { page, problems } = await open('index.html?n_layers=12&norm=rmsnorm&placement=post&layer=5&site=ffn_norm&text=Deep%20link&compare=residual&seed=42');
+  assert.match(await status(page), /^9 tokens · post-norm RMSNorm vs post-norm RMSNorm, residual off/);
+  assert.equal(await page.locator('norm-scope input[name=n_layers]').inputValue(), '12');
+  assert.equal(await page.locator('norm-scope input[name=seed]').inputValue(), '42');
+  assert.equal(await page.locator('norm-scope select[name=compare]').inputValue(), 'residual');
+  assert.equal(await page.locator('norm-scope textarea[name=text]').inputValue(), 'Deep link');
+  assert.equal(await page.getByRole('button', { name: 'RMSNorm', exact: true }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.getByRole('button', { name: 'Post-norm', exact: true }).getAttribute('aria-pressed'), 'true');
+  assert.match(await page.locator('norm-scope .stepper .where').textContent(), /layer 5 · ffn_norm/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('stepping moves the layer and site in the URL (buttons and arrow keys)', async () => {
+  const { page } = await open('index.html?n_layers=3');
+  await page.getByRole('button', { name: 'Next layer' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '1');
+  await page.getByRole('button', { name: 'Next layer' }).click();
+  await page.getByRole('button', { name: 'Next layer' }).click();  // at the last layer: stays
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '2');
+  await page.getByRole('button', { name: 'Previous layer' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '1');
+  await page.locator('norm-scope .diagram').focus();
+  await page.keyboard.press('ArrowRight');  // attn_norm → attn_out
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('site') === 'attn_out');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '2');
+  assert.match(await page.locator('norm-scope .diagram').textContent(), /layer 2 of 0–2 · site attn_out/);
+  await page.close();
+});
+
+test('hostile text in the URL runs no script and is shown as text', async () => {
+  const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+  const { page, problems } = await open(`index.html?text=${encodeURIComponent(hostile)}&max_tokens=256`);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator('norm-scope textarea[name=text]').inputValue(), hostile);
+  assert.equal(await page.locator('norm-scope img').count(), 0);
+  assert.deepEqual(problems.filter((p) => !p.includes('/x')), []);
+  await page.close();
+});
+
+test('bad URL state shows a message naming the field and the range; the field falls back', async () => {
+  const { page, problems } = await open('index.html?n_layers=500&norm=batchnorm&layer=3&panels=depth,bogus&scale=99&d_model=64');
+  const message = await page.locator('norm-scope .message').textContent();
+  assert.match(message, /n_layers must be an integer from 1 to 96 \(got "500"\)/);
+  assert.match(message, /norm must be one of: layernorm rmsnorm none \(got "batchnorm"\)/);  // C's words
+  assert.match(message, /panels must be .*depth, histogram/);
+  assert.match(message, /scale must be a number from 0.1 to 10/);
+  assert.match(await status(page), /pre-norm LayerNorm/);  // defaults
+  assert.equal(await page.locator('norm-scope input[name=n_layers]').inputValue(), '6');
+  assert.match(await page.locator('norm-scope .stepper .where').textContent(), /layer 3/);  // the valid part stays
+  // a bad typed value: message, the last drawing stays, the page keeps working
+  await page.locator('norm-scope input[name=d_model]').fill('30');
+  await page.waitForFunction(() => /d_model \(30\) must be divisible by n_heads \(4\)/.test(
+    document.querySelector('norm-scope').shadowRoot.querySelector('.message').textContent));
+  assert.equal(await page.locator('section[data-panel=depth] svg').count(), 1);
+  await page.locator('norm-scope input[name=d_model]').fill('32');
+  await page.waitForFunction(() => document.querySelector('norm-scope').shadowRoot.querySelector('.message').textContent === '');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a bad weights file is refused with a message and the model is kept', async () => {
+  const { page } = await open('index.html?n_layers=2');
+  await page.locator('norm-scope input[type=file]').setInputFiles({ name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint at all') });
+  await page.waitForFunction(() => /broken\.safetensors: .*previous model is kept/.test(
+    document.querySelector('norm-scope').shadowRoot.querySelector('.message').textContent));
+  assert.match(await status(page), /random init/);
+  const good = await page.evaluate(async () => {
+    const { NormScope } = await import('./normscope.js');
+    return Array.from((await NormScope.load()).save({ n_layers: 3, norm: 'rmsnorm', seed: 5 }));
+  });
+  await page.locator('norm-scope input[type=file]').setInputFiles({ name: 'good.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(good) });
+  await page.waitForFunction(() => /weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  assert.match(await status(page), /pre-norm RMSNorm/);
+  assert.equal(await page.locator('norm-scope input[name=n_layers]').inputValue(), '3');
+  await page.close();
+});
+
+test('two <norm-scope> elements on a host page render independently and leave its styles alone', async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.route(`${server.url}host.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html><head><link rel="icon" href="data:,"><style>body{font-family:serif;color:rgb(10,20,30)} h3{color:rgb(200,0,0)}</style>
+      <script type="module" src="./normscope.js"></script></head><body><h3 id="host">Host heading</h3>
+      <norm-scope id="one" norm="rmsnorm" n-layers="2" panels="depth"></norm-scope>
+      <norm-scope id="two" placement="post" n-layers="3" panels="vector,next" controls="none"></norm-scope></body></html>`,
+  }));
+  await page.goto(`${server.url}host.html`);
+  await page.waitForFunction(() => [...document.querySelectorAll('norm-scope')].every((e) => e.runs));
+  const statuses = await page.$$eval('norm-scope', (els) => els.map((e) => e.shadowRoot.querySelector('header .status').textContent));
+  assert.match(statuses[0], /pre-norm RMSNorm/);
+  assert.match(statuses[1], /post-norm LayerNorm/);
+  assert.equal(await page.locator('#one section.panel:not([hidden])').count(), 1);
+  assert.equal(await page.locator('#two section.panel:not([hidden])').count(), 2);
+  assert.equal(await page.locator('#two form.controls > *').count(), 0);
+  assert.equal(await page.$eval('#host', (h) => getComputedStyle(h).color), 'rgb(200, 0, 0)');
+  assert.equal(await page.$eval('body', (b) => getComputedStyle(b).fontFamily), 'serif');
+  // attributes react when changed
+  await page.$eval('#one', (e) => e.setAttribute('n-layers', '4'));
+  await page.waitForFunction(() => /^44 tokens/.test(document.querySelector('#one').shadowRoot.querySelector('header .status').textContent)
+    && document.querySelector('#one').runs.a.config.n_layers === 4);
+  await page.$eval('#two', (e) => e.setAttribute('norm', 'nonsense'));
+  await page.waitForFunction(() => /norm must be one of/.test(document.querySelector('#two').shadowRoot.querySelector('.message').textContent));
+  assert.equal(new URL(page.url()).search, '', 'elements without url-state leave the URL alone');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('embed.html loads with state from its URL', async () => {
+  const { page, problems } = await open('embed.html?norm=rmsnorm&panels=depth&controls=norm,placement');
+  assert.match(await status(page), /RMSNorm/);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 1);
+  assert.equal(await page.locator('norm-scope form.controls fieldset').count(), 2);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('each panel draws at 1280 and 400 px wide (screenshots in build/shots/)', async () => {
+  for (const width of [1280, 400]) {
+    const { page, problems } = await open('index.html?compare=placement&n_layers=8&init=xavier', { width });
+    for (const section of await page.locator('norm-scope section.panel').all()) {
+      const name = await section.getAttribute('data-panel');
+      const box = await section.boundingBox();
+      assert.ok(box.width <= width, `${name} fits in ${width} px (is ${box.width})`);
+      assert.ok(await section.locator('svg, canvas').count() > 0, `${name} draws something`);
+      await section.screenshot({ path: `${shots}/${name}-${width}.png` });
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scroll at ${width} px (overflow ${overflow})`);
+    await page.screenshot({ path: `${shots}/page-${width}.png`, fullPage: width === 1280 });
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+});
