@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 C_SOURCES="c/config.c c/status.c c/rng.c c/kernels.c c/probes.c c/model.c c/forward.c c/json_parse.c
-           c/checkpoint.c c/text.c c/report.c"
+           c/checkpoint.c c/text.c c/report.c c/rope_analysis.c"
 # -ffp-contract=off: no fused multiply-add anywhere, so native, scalar WASM and
 # SIMD WASM round the same way and seeds give bit-identical weights.
 CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -ffp-contract=off"
@@ -79,11 +79,12 @@ build_all() {
 test_native() {
   say "native tests (kernels, checkpoints) — plain and under AddressSanitizer + UndefinedBehaviorSanitizer"
   # shellcheck disable=SC2086
-  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c -lm -o build/test_native
+  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c -lm \
+    -o build/test_native
   ./build/test_native
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Ic $C_SOURCES \
-    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c -lm -o build/test_native_asan
+    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c -lm -o build/test_native_asan
   ./build/test_native_asan
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c -lm \
@@ -94,7 +95,7 @@ test_wasm_kernels() {
   say "kernel tests in WASM SIMD (Node)"
   # shellcheck disable=SC2086
   emcc -O2 -std=c11 -ffp-contract=off -msimd128 -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
-    tests/c/test_checkpoint.c -o build/test_wasm_simd.cjs
+    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c -o build/test_wasm_simd.cjs
   # emcc 3.1.6 glue fetch()es its .wasm by path when fetch exists; Node 20 has it
   node --no-experimental-fetch build/test_wasm_simd.cjs
 }

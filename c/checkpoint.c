@@ -176,10 +176,22 @@ Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
         else {
             memcpy(sorted, spans, (size_t)n_tensors * sizeof(Span));
             qsort(sorted, (size_t)n_tensors, sizeof(Span), by_begin);
-            for (int i = 1; s.ok && i < n_tensors; i++)
+            // safetensors: the tensors tile the data exactly, no overlap, no hole, nothing after
+            if (n_tensors && sorted[0].begin != 0)
+                s = status_error("the data before tensor %s (bytes 0 to %llu) belongs to no tensor", sorted[0].name,
+                                 (unsigned long long)sorted[0].begin);
+            for (int i = 1; s.ok && i < n_tensors; i++) {
                 if (sorted[i].begin < sorted[i - 1].end)
                     s = status_error("tensors %s and %s overlap in the file (data_offsets)", sorted[i - 1].name,
                                      sorted[i].name);
+                else if (sorted[i].begin > sorted[i - 1].end)
+                    s = status_error("a gap of %llu bytes lies between tensors %s and %s (data_offsets)",
+                                     (unsigned long long)(sorted[i].begin - sorted[i - 1].end), sorted[i - 1].name,
+                                     sorted[i].name);
+            }
+            if (s.ok && n_tensors && sorted[n_tensors - 1].end != data_bytes)
+                s = status_error("checkpoint has %llu bytes after its last tensor: not a safetensors file of this model",
+                                 (unsigned long long)(data_bytes - sorted[n_tensors - 1].end));
             free(sorted);
         }
     }

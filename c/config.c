@@ -94,6 +94,8 @@ static Status set_real(Config* c, const FieldSpec* f, const char* value) {
     if (end == value || *end != 0 || !isfinite(v) || !(v > f->min) || v > f->max)
         return status_error("%s must be a number greater than %g and at most %g (got \"%.40s\")",
                             f->name, f->min, f->max, value);
+    if (v < 1e-30)  // the kernels compute in float32, where it would be 0
+        return status_error("%s must be at least 1e-30 (got \"%.40s\")", f->name, value);
     *(double*)((char*)c + f->offset) = v;
     return status_ok();
 }

@@ -60,7 +60,7 @@ static void norm_forward(const Config* c, float* out, float* normalized, float* 
 Status model_norm_probe(Model* m, int layer, int which, int token, float shift, float scale, float* out) {
     const Config* c = &m->config;
     int d = c->d_model, final = layer == c->n_layers;
-    if (!m->T) return status_error("no run yet");
+    if (!m->T || !m->has_weights) return status_error("no run yet");
     if (layer < 0 || layer > c->n_layers || (final && !m->layout.arrays[PROBE_final_norm_input].size))
         return status_error("layer must be 0 to %d", c->n_layers - 1);
     if (which < 0 || which > 1) return status_error("norm must be 0 (attn_norm) or 1 (ffn_norm)");
@@ -172,21 +172,30 @@ static void embed(Model* m, float* x, const uint8_t* tokens, int T) {
 
 // ---------------------------------------------------------------- forward
 
-Status model_forward(Model* m, const uint8_t* tokens, int T) {
-    const Config* c = &m->config;
-    if (!m->has_weights) return status_error("no model: configure one first");
+Status model_check_run(const Config* c, int T) {
     if (T < 1 || T > c->max_tokens)
         return status_error("text must be 1 to %d bytes long (max_tokens); it is %d bytes", c->max_tokens, T);
     ProbeLayout layout;
     probes_layout(&layout, c, T);
-    size_t act_floats = activation_floats(c, T);
-    uint64_t bytes = (layout.total + act_floats) * sizeof(float);
+    uint64_t bytes = (layout.total + activation_floats(c, T)) * sizeof(float);
     if (bytes > MEMORY_BUDGET_BYTES / 2)
         return status_error("this text and config need %llu MiB of probe buffers, over the %llu MiB limit "
                             "(attention probabilities alone take n_layers x n_heads x T^2 floats): use a shorter "
                             "text or fewer n_layers (%d) or n_heads (%d), or a smaller d_model (%d)",
                             (unsigned long long)(bytes >> 20), (unsigned long long)(MEMORY_BUDGET_BYTES / 2) >> 20,
                             c->n_layers, c->n_heads, c->d_model);
+    return status_ok();
+}
+
+Status model_forward(Model* m, const uint8_t* tokens, int T) {
+    const Config* c = &m->config;
+    if (!m->has_weights) return status_error("no model: configure one first");
+    Status s = model_check_run(c, T);
+    if (!s.ok) return s;
+    ProbeLayout layout;
+    probes_layout(&layout, c, T);
+    size_t act_floats = activation_floats(c, T);
+    uint64_t bytes = (layout.total + act_floats) * sizeof(float);
     if (!reserve(&m->act_block, &m->act_capacity, act_floats) ||
         !reserve(&m->probe_block, &m->probe_capacity, (size_t)layout.total))
         return status_error("out of memory for the probe buffers (%llu MiB)", (unsigned long long)(bytes >> 20));

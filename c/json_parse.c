@@ -67,6 +67,7 @@ static char* parse_string(Parser* p) {
         if (esc && hit) { out[len++] = to[hit - from]; continue; }
         unsigned code;
         if (esc != 'u' || !hex4(p, &code)) { free(out); fail(p, "bad escape"); return NULL; }
+        if (code == 0) { free(out); fail(p, "\\u0000 in a string"); return NULL; }
         // names and metadata are ASCII in practice; other code points become '?'
         out[len++] = code < 0x80 ? (char)code : '?';
     }
@@ -94,6 +95,11 @@ static JsonNode* parse_container(Parser* p, int object) {
             skip_space(p);
             if (p->at >= p->n || p->text[p->at] != ':') { free(key); fail(p, "expected ':'"); return node; }
             p->at++;
+        }
+        if (key && json_get(node, key)) {  // readers disagree on which copy wins: refuse
+            fail(p, "repeated key");
+            free(key);
+            return node;
         }
         JsonNode* item = parse_value(p);
         if (!item) { free(key); return node; }

@@ -87,7 +87,7 @@ typedef struct Model {
     char error[256];
 } Model;
 
-// Weights (with their packed copy) and probes+activations each get half.
+// Weights (with their packed copy) get half, probes + activations the other half.
 #define MEMORY_BUDGET_BYTES ((uint64_t)1536 << 20)
 
 void model_init(Model* m);
@@ -95,6 +95,9 @@ void model_release(Model* m);
 // Adopts a validated config, rebuilding the weights from the seed when a
 // weight-shaping field changed (or when there are none yet).
 Status model_configure(Model* m, const Config* c);
+// Whether a forward of T tokens fits this config (text length, probe budget);
+// callers check it before adopting a config, so a refused run changes nothing.
+Status model_check_run(const Config* c, int T);
 // Tokens are bytes; T must be 1 … max_tokens.
 Status model_forward(Model* m, const uint8_t* tokens, int T);
 

@@ -103,7 +103,11 @@ void site_stats(float* stats, float* hist, float* token_rms, const float* values
     double lo = 0, hi = 0;
     if (finite) {
         lo = min, hi = max;
-        if (lo == hi) lo -= 0.5, hi += 0.5;
+        // one value: a range around it (wide enough to survive rounding when |v| ≥ 2^53)
+        if (lo == hi) {
+            double half = fabs(lo) * 0x1p-20 > 0.5 ? fabs(lo) * 0x1p-20 : 0.5;
+            lo -= half, hi += half;
+        }
     }
     for (int b = 0; b < HIST_BINS; b++) hist[b] = 0;
     double bin_scale = finite ? HIST_BINS / (hi - lo) : 0;

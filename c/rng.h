@@ -8,6 +8,8 @@
 
 typedef struct {
     uint64_t state;
+    double spare;   // the polar method makes deviates in pairs
+    int has_spare;
 } Rng;
 
 Rng rng_for_tensor(uint64_t seed, const char* tensor_name);

@@ -2,6 +2,7 @@
 #include "rope_analysis.h"
 
 #include <math.h>
+#include <stddef.h>
 
 double rope_frequency(int i, int hd, double theta) { return pow(theta, -2.0 * i / hd); }
 
@@ -25,15 +26,12 @@ void rope_rotate(double* out, const float* x, int hd, double theta, int half, do
 // (R_0 q)·(R_Δ q): each pair contributes |q_i|²·cos of the angle between
 // the pair and its own copy turned by Δ·θ_i.
 void rope_relative_scores(double* out, const float* q, int hd, double theta, int half, int n) {
-    for (int delta = 0; delta < n; delta++) {
-        double sum = 0;
-        for (int i = 0; i < hd / 2; i++) {
-            int ia, ib;
-            rope_pair_dims(&ia, &ib, i, hd, half);
-            double power = (double)q[ia] * q[ia] + (double)q[ib] * q[ib];
-            sum += power * cos(delta * rope_frequency(i, hd, theta));
-        }
-        out[delta] = sum;
+    for (int delta = 0; delta < n; delta++) out[delta] = 0;
+    for (int i = 0; i < hd / 2; i++) {
+        int ia, ib;
+        rope_pair_dims(&ia, &ib, i, hd, half);
+        double power = (double)q[ia] * q[ia] + (double)q[ib] * q[ib], frequency = rope_frequency(i, hd, theta);
+        for (int delta = 0; delta < n; delta++) out[delta] += power * cos(delta * frequency);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,6 +16,7 @@ void text_append(Text* t, const char* fmt, ...) {
         va_end(ap);
         if (need < 0) { t->failed = 1; return; }
         if (t->data && t->len + (size_t)need < t->cap) { t->len += (size_t)need; return; }
+        if ((size_t)need > SIZE_MAX / 4 - t->cap) { t->failed = 1; return; }  // wasm32: no wrap-around
         size_t cap = (t->cap + (size_t)need + 1) * 2;
         char* grown = realloc(t->data, cap);
         if (!grown) { t->failed = 1; return; }

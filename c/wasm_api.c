@@ -7,6 +7,7 @@
 #include "checkpoint.h"
 #include "model.h"
 #include "report.h"
+#include "rope_analysis.h"
 #include "simd.h"
 
 #define EXPORT __attribute__((used, visibility("default")))
@@ -17,6 +18,8 @@ typedef struct {
     Text text;       // the last JSON handed out
     float* norm_probe;  // 3·d_model + 2 floats, see model_norm_probe
     int norm_probe_capacity;
+    float* rope;  // see ns_rope_analysis
+    size_t rope_capacity;  // floats
     uint8_t* saved;  // the last checkpoint handed out
     size_t saved_len;
     Status status;
@@ -43,7 +46,7 @@ EXPORT Api* ns_create(void) {
 EXPORT void ns_destroy(Api* api) {
     if (!api) return;
     model_release(&api->model);
-    free(api->text.data), free(api->saved), free(api->norm_probe), free(api);
+    free(api->text.data), free(api->saved), free(api->norm_probe), free(api->rope), free(api);
 }
 
 EXPORT const char* ns_error(Api* api) { return api->status.message; }
@@ -60,7 +63,10 @@ EXPORT int ns_config_set(Api* api, const char* name, const char* value) {
 
 // Adopts the pending config (rebuilding weights only when needed) and runs.
 EXPORT int ns_run(Api* api, const uint8_t* text, int length) {
-    Status s = model_configure(&api->model, &api->pending);
+    Config next = api->pending;
+    Status s = config_validate(&next);
+    if (s.ok) s = model_check_run(&next, length);  // before anything changes: a refused run keeps the model
+    if (s.ok) s = model_configure(&api->model, &next);
     if (s.ok) s = model_forward(&api->model, text, length);
     return done(api, s);
 }
@@ -99,6 +105,7 @@ EXPORT const char* ns_report(Api* api, int full) {
 EXPORT const char* ns_config_json(Api* api) {
     text_reset(api);
     Config c = api->model.has_weights ? api->model.config : api->pending;
+    config_validate(&c);  // resolves d_ff = auto
     report_config_json(&c, &api->text);
     return hand_out(api, done(api, status_ok()));
 }
@@ -142,4 +149,89 @@ EXPORT const float* ns_norm_probe(Api* api, int layer, int which, int token, flo
     }
     return done(api, model_norm_probe(&api->model, layer, which, token, shift, scale, api->norm_probe))
                ? api->norm_probe : NULL;
+}
+
+// ---------------------------------------------------------------- RoPE panel
+
+#define ROPE_MAX_OFFSETS 4096
+#define ROPE_MAX_MATRIX 64
+
+// What RoPE does to one content vector: the selected token's q (before
+// rotation) in one layer and head, placed at every position. Returns float32s,
+// valid until the next call, laid out as
+//   header      [4]          n_offsets, M = min(n_offsets, 64), n_decay, pairs
+//   scores      [n_offsets]  (R_0 q)·(R_Δ q) for Δ = 0 … n_offsets−1
+//   matrix      [M, M]       (R_m q)·(R_n q) for positions m, n < M
+//   distance    [n_decay]    rope_decay_distances: 0 … 255, then log-spaced to 4096
+//   decay       [n_decay]    RoFormer Eq. 37 bound at each distance
+//   frequency   [pairs]      θ_i
+//   angle       [pairs]      token·θ_i, the rotation this token's pairs got
+//   pair_dims   [pairs, 2]   the two components of pair i (depends on rope_pairing)
+//   q_pair      [pairs, 2]   pair i of q before rotation
+//   q_rot_pair  [pairs, 2]   pair i of q after rotation (the forward pass's own)
+static const float* rope_failed(Api* api, Status s) {
+    done(api, s);
+    return NULL;
+}
+
+EXPORT const float* ns_rope_analysis(Api* api, int layer, int head, int token, int n_offsets) {
+    Model* m = &api->model;
+    const Config* c = &m->config;
+    if (!m->T || !m->has_weights) return rope_failed(api, status_error("no run yet"));
+    if (c->pos != POS_ROPE)
+        return rope_failed(api, status_error("the RoPE analysis needs pos=rope (this model uses pos=%s)",
+                                             c->pos == POS_SINUSOIDAL ? "sinusoidal"
+                                             : c->pos == POS_LEARNED  ? "learned"
+                                                                      : "none"));
+    if (layer < 0 || layer >= c->n_layers) return rope_failed(api, status_error("layer must be 0 to %d", c->n_layers - 1));
+    if (head < 0 || head >= c->n_heads) return rope_failed(api, status_error("head must be 0 to %d", c->n_heads - 1));
+    if (token < 0 || token >= m->T) return rope_failed(api, status_error("token must be 0 to %d", m->T - 1));
+    if (n_offsets < 1 || n_offsets > ROPE_MAX_OFFSETS)
+        return rope_failed(api, status_error("n_offsets must be 1 to %d (got %d)", ROPE_MAX_OFFSETS, n_offsets));
+
+    int hd = config_head_dim(c), pairs = hd / 2, half = c->rope_pairing == ROPE_HALF;
+    int size = n_offsets < ROPE_MAX_MATRIX ? n_offsets : ROPE_MAX_MATRIX;
+    int distances[ROPE_DECAY_MAX_POINTS];
+    int n_decay = rope_decay_distances(distances, ROPE_DECAY_MAX_POINTS);
+    size_t need = 4 + (size_t)n_offsets + (size_t)size * size + 2 * (size_t)n_decay + 2 * (size_t)pairs + 6 * (size_t)pairs;
+    if (need > api->rope_capacity) {
+        float* grown = realloc(api->rope, need * sizeof(float));
+        if (!grown) return rope_failed(api, status_error("out of memory"));
+        api->rope = grown;
+        api->rope_capacity = need;
+    }
+    // double scratch: scores, matrix, rotated copies of q, decay
+    size_t scratch_len = (size_t)n_offsets + (size_t)size * size + (size_t)size * hd + (size_t)n_decay;
+    double* scratch = malloc(scratch_len * sizeof(double));
+    if (!scratch) return rope_failed(api, status_error("out of memory"));
+    double *scores = scratch, *matrix = scores + n_offsets, *rotated = matrix + (size_t)size * size,
+           *decay = rotated + (size_t)size * hd;
+
+    const float* q = probe_at(m->probe_block, &m->layout, PROBE_attn_q, layer, token) + (size_t)head * hd;
+    const float* q_rot = probe_at(m->probe_block, &m->layout, PROBE_attn_q_rot, layer, token) + (size_t)head * hd;
+    rope_relative_scores(scores, q, hd, c->rope_theta, half, n_offsets);
+    rope_self_score_matrix(matrix, rotated, q, hd, c->rope_theta, half, size);
+    rope_decay_bound(decay, hd, c->rope_theta, distances, n_decay);
+
+    float* out = api->rope;
+    *out++ = (float)n_offsets, *out++ = (float)size, *out++ = (float)n_decay, *out++ = (float)pairs;
+    for (int i = 0; i < n_offsets; i++) *out++ = (float)scores[i];
+    for (size_t i = 0; i < (size_t)size * size; i++) *out++ = (float)matrix[i];
+    for (int i = 0; i < n_decay; i++) *out++ = (float)distances[i];
+    for (int i = 0; i < n_decay; i++) *out++ = (float)decay[i];
+    for (int i = 0; i < pairs; i++) *out++ = (float)rope_frequency(i, hd, c->rope_theta);
+    for (int i = 0; i < pairs; i++) *out++ = (float)(token * rope_frequency(i, hd, c->rope_theta));
+    float* dims = out;
+    float* before = dims + 2 * (size_t)pairs;
+    float* after = before + 2 * (size_t)pairs;
+    for (int i = 0; i < pairs; i++) {
+        int ia, ib;
+        rope_pair_dims(&ia, &ib, i, hd, half);
+        dims[2 * i] = (float)ia, dims[2 * i + 1] = (float)ib;
+        before[2 * i] = q[ia], before[2 * i + 1] = q[ib];
+        after[2 * i] = q_rot[ia], after[2 * i + 1] = q_rot[ib];
+    }
+    free(scratch);
+    done(api, status_ok());
+    return api->rope;
 }

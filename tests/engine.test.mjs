@@ -213,3 +213,23 @@ test('norm probe: LayerNorm is shift- and scale-invariant, RMSNorm only scale-in
     model.free();
   }
 });
+
+test('a refused run changes nothing; save() makes earlier runs stale; a loaded file keeps its weights', () => {
+  const model = simd.model();
+  model.load(simd.save({ n_layers: 2, norm: 'rmsnorm', seed: 4 }));
+  const before = model.run(null, TEXT).toJSON();
+  assert.throws(() => model.run({ max_tokens: 4 }, 'hello'), /text must be 1 to 4 bytes/);
+  assert.throws(() => model.run({ n_layers: 96, n_heads: 32, max_tokens: 1024 }, 'x'.repeat(1024)), /MiB of probe buffers, over the 768 MiB limit/);
+  assert.equal(model.weightsFromFile, true, 'a refused run keeps the loaded weights');
+  assert.deepEqual(diffJson(model.run(null, TEXT).toJSON(), before, { atol: 0, rtol: 0 }), []);
+  // behaviour fields apply to the loaded weights; missing fields are the file's
+  const off = model.run({ residual: 'off' }, TEXT).toJSON();
+  assert.equal(off.weights, 'file');
+  assert.equal(off.config.n_layers, 2);
+  assert.equal(off.config.residual, 'off');
+  const run = model.run(null, TEXT);
+  model.save(null);
+  assert.throws(() => run.toJSON(), /stale/);
+  model.free();
+  assert.equal(simd.model().config.d_ff, 256, 'd_ff is resolved even before the first run');
+});

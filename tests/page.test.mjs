@@ -4,7 +4,7 @@
 // host page; embed.html. Saves a screenshot of each panel under build/shots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startServer } from '../web/serve.mjs';
 import { diffJson, loadSimd, root } from './helpers.mjs';
@@ -163,6 +163,25 @@ test('bad URL state shows a message naming the field and the range; the field fa
   await page.locator('norm-scope input[name=d_model]').fill('32');
   await page.waitForFunction(() => document.querySelector('norm-scope').shadowRoot.querySelector('.message').textContent === '');
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a panel exports as PNG and the run as JSON', async () => {
+  const { page } = await open('index.html?n_layers=3&panels=depth,attention');
+  for (const panel of ['depth', 'attention']) {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`section[data-panel=${panel}] .panel-head button`).click(),
+    ]);
+    const bytes = readFileSync(await download.path());
+    assert.equal(download.suggestedFilename(), `normscope-${panel}.png`);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'PNG magic');
+    assert.ok(bytes.length > 5000, `${panel} PNG has content (${bytes.length} bytes)`);
+  }
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export run as JSON' }).click()]);
+  const json = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(json.layers.length, 3);
+  assert.equal(json.layers[0].attn_probs.length, 4);
   await page.close();
 });
 

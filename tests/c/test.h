@@ -40,5 +40,6 @@ static inline int close_enough(double got, double want, double atol, double rtol
 
 void test_kernels(void);
 void test_checkpoint(void);
+void test_rope_analysis(void);
 
 #endif

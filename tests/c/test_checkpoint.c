@@ -145,6 +145,14 @@ static void test_bad_files(void) {
                    edited(&good, "\"layers.0.attention_norm.bias\":{\"dtype\":\"F32\",\"shape\":[16],\"data_offsets\":[16448,16512]",
                           "\"layers.0.attention_norm.bias\":{\"dtype\":\"F32\",\"shape\":[16],\"data_offsets\":[16384,16448]"),
                    "overlap");
+    Blob trailing = {malloc(good.n + 100), good.n + 100};
+    memcpy(trailing.bytes, good.bytes, good.n);
+    memset(trailing.bytes + good.n, 0, 100);
+    expect_refused("bytes after the last tensor", trailing, "after its last tensor");
+    expect_refused("a hole before the first tensor", edited(&good, "\"data_offsets\":[0,16384]", "\"data_offsets\":[4,16388]"),
+                   "belongs to no tensor");
+    expect_refused("repeated key", with_header(&good, "{\"a\":1,\"a\":2}"), "repeated key");
+    expect_refused("NUL in a key", with_header(&good, "{\"output.weight\\u0000x\":1}"), "u0000");
     expect_refused("metadata d_model disagrees", edited(&good, "\"d_model\":\"16\"", "\"d_model\":\"32\""), "shape disagrees");
     expect_refused("metadata norm disagrees", edited(&good, "\"norm\":\"layernorm\"", "\"norm\":\"rmsnorm\""),
                    "metadata and tensors disagree");

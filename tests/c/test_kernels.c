@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "kernels.h"
+#include "probes.h"
 #include "rng.h"
 #include "simd.h"
 #include "test.h"
@@ -243,6 +244,20 @@ static void test_dot_axpy(void) {
     }
 }
 
+// Site statistics on values a model can produce: one huge repeated value,
+// NaN and Inf mixed in, and nothing finite at all.
+static void test_site_stats(void) {
+    float values[6] = {1e20f, 1e20f, 1e20f, 1e20f, NAN, INFINITY}, stats[N_STATS], hist[HIST_BINS], token_rms[2];
+    site_stats(stats, hist, token_rms, values, 2, 3);
+    CHECK(stats[STAT_hist_lo] < 1e20f && stats[STAT_hist_hi] > 1e20f, "a constant site gets a range around its value: [%g, %g]",
+          stats[STAT_hist_lo], stats[STAT_hist_hi]);
+    CHECK(hist[HIST_BINS / 2] == 4, "the 4 finite values land in the middle bin, got %g", hist[HIST_BINS / 2]);
+    CHECK(stats[STAT_nan] == 1 && stats[STAT_inf] == 1 && stats[STAT_mean] == 1e20f, "nan/inf counted, mean of finite");
+    float none[2] = {NAN, -INFINITY};
+    site_stats(stats, hist, token_rms, none, 1, 2);
+    CHECK(isnan(stats[STAT_mean]) && stats[STAT_hist_lo] == 0 && stats[STAT_hist_hi] == 0, "no finite value: NaN stats, [0,0]");
+}
+
 static void test_rng_and_config(void) {
     // fixed integers from splitmix64's published test vector (seed 0 → first output)
     Rng r = {0};
@@ -269,6 +284,8 @@ static void test_rng_and_config(void) {
     }
     s = config_set(&c, "n_layers", "97");
     CHECK(!s.ok && strstr(s.message, "n_layers") && strstr(s.message, "96"), "n_layers 97: %s", s.message);
+    s = config_set(&c, "norm_eps", "1e-300");
+    CHECK(!s.ok && strstr(s.message, "at least 1e-30"), "norm_eps 1e-300 is 0 in float32: %s", s.message);
     s = config_set(&c, "norm_eps", "0");
     CHECK(!s.ok && strstr(s.message, "norm_eps"), "norm_eps 0: %s", s.message);
     s = config_set(&c, "norm", "batchnorm");
@@ -287,5 +304,6 @@ void test_kernels(void) {
     test_rope();
     test_activations();
     test_dot_axpy();
+    test_site_stats();
     test_rng_and_config();
 }

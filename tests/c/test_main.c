@@ -6,6 +6,7 @@ int test_failures = 0, test_checks = 0;
 int main(void) {
     test_kernels();
     test_checkpoint();
+    test_rope_analysis();
     printf("%d checks, %d failed\n", test_checks, test_failures);
     return test_failures ? 1 : 0;
 }

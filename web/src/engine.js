@@ -104,16 +104,16 @@ export class Model {
   constructor(scope) {
     this.scope = scope;
     this.wasm = scope.wasm;
-    this.ptr = this.wasm.ns_create();
+    this.ptr = this.wasm.ns_create() >>> 0;  // wasm32 pointers arrive as signed i32
     if (!this.ptr) throw new Error('normscope: out of memory creating a model');
     this.generation = 0;
   }
 
   /**
    * Runs `text` (a string or Uint8Array of bytes). `config` is an object of
-   * DESIGN.md fields (missing ones take their defaults), or null to keep the
-   * current config (e.g. a loaded checkpoint's). Returns a Run, valid until
-   * the next run on this model.
+   * DESIGN.md fields; missing ones take their defaults, or the checkpoint's
+   * values while the model runs a loaded file; null keeps the current config.
+   * Returns a Run, valid until the next run on this model.
    */
   run(config, text) {
     this._configure(config);
@@ -127,8 +127,9 @@ export class Model {
 
   save(config) {
     this._configure(config);
-    const ptr = this.wasm.ns_save(this.ptr);
+    const ptr = this.wasm.ns_save(this.ptr) >>> 0;
     if (!ptr) throw new Error(this._error());
+    this.generation++;  // saving may rebuild the weights: earlier runs are stale
     return new Uint8Array(this.wasm.memory.buffer, ptr, this.wasm.ns_saved_length(this.ptr)).slice();
   }
 
@@ -145,13 +146,38 @@ export class Model {
    * is the final norm (pre-norm). Returns copies.
    */
   normProbe(layer, which, token, shift = 0, scale = 1) {
-    const ptr = this.wasm.ns_norm_probe(this.ptr, layer, which, token, shift, scale);
+    const ptr = this.wasm.ns_norm_probe(this.ptr, layer, which, token, shift, scale) >>> 0;
     if (!ptr) throw new Error(this._error());
     const d = this.config.d_model;
     const all = new Float32Array(this.wasm.memory.buffer, ptr, 3 * d + 2).slice();
     return {
       input: all.subarray(0, d), normalized: all.subarray(d, 2 * d), output: all.subarray(2 * d, 3 * d),
       mean: all[3 * d], divisor: all[3 * d + 1],
+    };
+  }
+
+  /**
+   * What RoPE does to the last run's q of one layer, head and token, placed
+   * at every position (C: ns_rope_analysis, in double). Returns copies:
+   * scores[Δ] = (R_0 q)·(R_Δ q) for Δ < nOffsets; matrix (matrixSize²,
+   * row-major) = (R_m q)·(R_n q) for m, n < matrixSize = min(nOffsets, 64);
+   * decay[j] = RoFormer Eq. 37 bound at decayDistances[j] (0 … 255, then
+   * log-spaced to 4096); per pair i: frequency θ_i, angle token·θ_i,
+   * pairDims (its two components of q), qPairs / qRotPairs ([a, b] before
+   * and after rotation, interleaved).
+   */
+  ropeAnalysis(layer, head, token, nOffsets = 64) {
+    const ptr = this.wasm.ns_rope_analysis(this.ptr, layer, head, token, nOffsets) >>> 0;
+    if (!ptr) throw new Error(this._error());
+    const [n, size, nDecay, pairs] = new Float32Array(this.wasm.memory.buffer, ptr, 4);
+    const all = new Float32Array(this.wasm.memory.buffer, ptr + 16, n + size * size + 2 * nDecay + 8 * pairs).slice();
+    let at = 0;
+    const take = (length) => all.subarray(at, (at += length));
+    return {
+      scores: take(n), matrix: take(size * size), matrixSize: size,
+      decayDistances: take(nDecay), decay: take(nDecay),
+      frequency: take(pairs), angle: take(pairs), pairDims: take(2 * pairs),
+      qPairs: take(2 * pairs), qRotPairs: take(2 * pairs),
     };
   }
 
@@ -174,7 +200,8 @@ export class Model {
     if (!this.ptr) throw new Error('normscope: this model was freed');
     if (config !== null && config !== undefined && typeof config !== 'object')
       throw new Error('normscope: config must be an object of fields, or null');
-    this.wasm.ns_config_begin(this.ptr, config == null ? 1 : 0);
+    // missing fields: the defaults, or the checkpoint's values when running a loaded file
+    this.wasm.ns_config_begin(this.ptr, config == null || this.weightsFromFile ? 1 : 0);
     for (const [name, value] of Object.entries(config ?? {})) {
       if (value === undefined) continue;
       const ok = this._withStrings([name, fieldText(value)], ([n, v]) => this.wasm.ns_config_set(this.ptr, n, v));
@@ -183,7 +210,7 @@ export class Model {
   }
 
   _withBytes(bytes, use) {
-    const ptr = this.wasm.ns_malloc(bytes.length);
+    const ptr = this.wasm.ns_malloc(bytes.length) >>> 0;
     if (!ptr) throw new Error(`normscope: out of memory for ${bytes.length} bytes`);
     try {
       new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length).set(bytes);
@@ -196,7 +223,8 @@ export class Model {
   _withStrings(strings, use) {
     const ptrs = strings.map((s) => {
       const bytes = encoder.encode(s);
-      const ptr = this.wasm.ns_malloc(bytes.length + 1);
+      const ptr = this.wasm.ns_malloc(bytes.length + 1) >>> 0;
+      if (!ptr) throw new Error('normscope: out of memory');
       const view = new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length + 1);
       view.set(bytes);
       view[bytes.length] = 0;
@@ -210,13 +238,14 @@ export class Model {
   }
 
   _string(ptr) {
+    ptr >>>= 0;
     if (!ptr) throw new Error(this._error());
     const length = this.wasm.ns_text_length(this.ptr);
     return decoder.decode(new Uint8Array(this.wasm.memory.buffer, ptr, length));
   }
 
   _error() {
-    const ptr = this.wasm.ns_error(this.ptr);
+    const ptr = this.wasm.ns_error(this.ptr) >>> 0;
     const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, 256);
     const end = bytes.indexOf(0);
     return decoder.decode(bytes.subarray(0, end < 0 ? 256 : end));
@@ -252,7 +281,7 @@ export class Run {
     if (!this.valid) throw new Error('normscope: this run is stale (its model ran again or was freed)');
     const shape = this.shape(name);
     const length = shape.reduce((a, b) => a * b, 1);
-    const base = this.model.wasm.ns_probes(this.model.ptr);
+    const base = this.model.wasm.ns_probes(this.model.ptr) >>> 0;
     return new Float32Array(this.model.wasm.memory.buffer, base + this.layout.arrays[name].offset * 4, length);
   }
 

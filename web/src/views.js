@@ -66,43 +66,55 @@ function vector({ a, b, modelA, modelB, state, labels }) {
   };
 }
 
-function heatmap({ a, state }) {
-  const [L, S, T] = a.shape('site_token_rms');
+function heatmapValues(run, state) {
+  const [L, S, T] = run.shape('site_token_rms');
   const values = [];
   if (state.heat === 'token_rms') {
-    const s = a.sites.indexOf(state.site);
-    const all = a.array('site_token_rms');
+    const s = run.sites.indexOf(state.site);
+    const all = run.array('site_token_rms');
     for (let l = 0; l < L; l++) values.push(Array.from(all.slice((l * S + s) * T, (l * S + s + 1) * T)));
   } else {
     const k = normOfSite(state.site);
-    const all = a.array(state.heat);
+    const all = run.array(state.heat);
     for (let l = 0; l < L; l++) values.push(Array.from(all.slice((l * 2 + k) * T, (l * 2 + k + 1) * T)));
   }
+  return values;
+}
+
+function heatmap({ a, b, state, labels }) {
   return {
     heat: state.heat, site: state.heat === 'token_rms' ? state.site : NORM_NAMES[normOfSite(state.site)],
-    values, tokens: Array.from(a.tokens, charOf), layer: state.layer, token: state.token,
+    a: heatmapValues(a, state), b: b ? heatmapValues(b, state) : null, labels,
+    tokens: Array.from(a.tokens, charOf), layer: state.layer, token: state.token,
   };
 }
 
-function attention({ a, state }) {
-  const [, H, T] = a.shape('attn_probs');
-  const all = a.array('attn_probs');
+function attentionHeads(run, layer) {
+  const [, H, T] = run.shape('attn_probs');
+  const all = run.array('attn_probs');
   const heads = [];
-  for (let h = 0; h < H; h++) heads.push(all.slice((state.layer * H + h) * T * T, (state.layer * H + h + 1) * T * T));
-  return { layer: state.layer, head: state.head, T, heads, tokens: Array.from(a.tokens, charOf) };
+  for (let h = 0; h < H; h++) heads.push(all.slice((layer * H + h) * T * T, (layer * H + h + 1) * T * T));
+  return heads;
+}
+
+function attention({ a, b, state, labels }) {
+  return {
+    layer: state.layer, head: state.head, T: a.nTokens, tokens: Array.from(a.tokens, charOf), labels,
+    a: attentionHeads(a, state.layer), b: b ? attentionHeads(b, state.layer) : null,
+  };
 }
 
 function rope({ a, state }) {
+  // Offsets for the score-vs-distance line: longer than any default text, so the
+  // slow pairs' drift shows; the s(m, n) matrix takes the first 64 (C caps it).
+  const ROPE_OFFSETS = 256;
   const config = a.config;
   if (config.pos !== 'rope') return { enabled: false, pos: config.pos };
   const [, T, H, hd] = a.shape('attn_q');
-  const at = (name) => a.array(name).slice(((state.layer * T + state.token) * H + state.head) * hd,
-    ((state.layer * T + state.token) * H + state.head + 1) * hd);
-  const angles = a.array('rope_angle').slice(state.token * (hd / 2), (state.token + 1) * (hd / 2));
   return {
-    enabled: true, layer: state.layer, head: state.head, token: state.token, hd, theta: config.rope_theta,
-    pairing: config.rope_pairing, q: at('attn_q'), qRot: at('attn_q_rot'), k: at('attn_k'), kRot: at('attn_k_rot'),
-    angles, char: charOf(a.tokens[state.token]), analysis: a.model.ropeAnalysis?.(state.layer, state.head, state.token),
+    enabled: true, layer: state.layer, head: state.head, heads: H, token: state.token, nTokens: T, hd,
+    theta: config.rope_theta, pairing: config.rope_pairing, char: charOf(a.tokens[state.token]),
+    analysis: a.model.ropeAnalysis(state.layer, state.head, state.token, ROPE_OFFSETS),
   };
 }
 

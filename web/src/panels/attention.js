@@ -9,15 +9,31 @@ export const note = 'Each square: one head. Row = the token attending (query), c
 
 export function render(container, view, ctx) {
   container.replaceChildren();
+  const lines = { say: () => {} };  // the read-out goes under the grids; hovers reach it through here
+  grid(container, view, view.a, view.b ? view.labels.a : null, ctx, (t) => lines.say(t));
+  if (view.b) grid(container, view, view.b, view.labels.b, ctx, (t) => lines.say(t));
+  lines.say = readout(container);
+  lines.say(`layer ${view.layer}: ${view.a.length} heads × ${view.T} tokens; colour from p = 0 (dark) to 1 (yellow)`);
+}
+
+function grid(container, view, heads, title, ctx, say) {
+  if (title) {
+    const p = document.createElement('p');
+    p.className = 'note';
+    p.textContent = title;
+    container.append(p);
+  }
   const width = plotWidth(container, 520);
-  const H = view.heads.length, T = view.T;
-  const perRow = Math.max(1, Math.min(H, Math.floor(width / 150)));
-  const size = Math.max(60, Math.min(240, Math.floor(width / perRow) - 12));
-  const grid = document.createElement('div');
-  grid.style.cssText = `display:grid;grid-template-columns:repeat(${perRow}, ${size}px);gap:12px`;
-  container.append(grid);
-  const say = readout(container);
-  view.heads.forEach((probs, h) => {
+  const H = heads.length, T = view.T;
+  // all heads in one row when each can still be 80 px; else as many as fit
+  const gap = 12;
+  const oneRow = Math.floor((width - gap * (H - 1)) / H);
+  const size = oneRow >= 80 ? Math.min(240, oneRow) : Math.max(80, Math.min(160, Math.floor(width / 3) - gap));
+  const perRow = Math.max(1, Math.floor((width + gap) / (size + gap)));
+  const wrap = document.createElement('div');
+  wrap.style.cssText = `display:grid;grid-template-columns:repeat(${perRow}, ${size}px);gap:${gap}px`;
+  container.append(wrap);
+  heads.forEach((probs, h) => {
     const figure = document.createElement('figure');
     figure.style.margin = '0';
     const caption = document.createElement('figcaption');
@@ -45,7 +61,6 @@ export function render(container, view, ctx) {
     });
     canvas.addEventListener('click', () => ctx.select({ head: h }));
     figure.append(caption, canvas);
-    grid.append(figure);
+    wrap.append(figure);
   });
-  say(`layer ${view.layer}: ${H} heads × ${T} tokens; colour from p = 0 (dark) to 1 (yellow)`);
 }

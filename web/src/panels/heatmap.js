@@ -25,13 +25,30 @@ export function render(container, view, ctx) {
   sub.append(label);
   container.append(sub);
 
-  const L = view.values.length, T = view.tokens.length;
-  const finite = view.values.flat().filter(Number.isFinite);
+  // one colour scale for both models in compare mode
+  const finite = [...view.a, ...(view.b ?? [])].flat().filter(Number.isFinite);
   const positive = finite.length && finite.every((v) => v > 0);
   const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
   const color = positive && hi > lo
     ? scaleSequentialLog(interpolateCividis).domain([lo, hi])
     : scaleSequential(interpolateCividis).domain([lo, hi > lo ? hi : lo + 1]);
+  const lines = { say: () => {} };
+  const scale = { color, lo, hi, positive, names };
+  draw(container, view, view.a, view.b ? view.labels.a : null, scale, ctx, (t) => lines.say(t));
+  if (view.b) draw(container, view, view.b, view.labels.b, scale, ctx, (t) => lines.say(t));
+  lines.say = readout(container);
+  lines.say(`layer ${view.layer}, token ${view.token} “${view.tokens[view.token]}”: ${formatNumber(view.a[view.layer][view.token])}` +
+    ` · colour range ${formatNumber(lo)} to ${formatNumber(hi)}${positive ? ' (log)' : ''}; red: NaN/Inf`);
+}
+
+function draw(container, view, values, title, { color, names }, ctx, say) {
+  if (title) {
+    const p = document.createElement('p');
+    p.className = 'note';
+    p.textContent = title;
+    container.append(p);
+  }
+  const L = values.length, T = view.tokens.length;
   const width = plotWidth(container, 860);
   const margin = { top: 8, right: 10, bottom: 40, left: 44 };
   const innerW = width - margin.left - margin.right;
@@ -45,13 +62,14 @@ export function render(container, view, ctx) {
   const dpr = window.devicePixelRatio || 1;
   canvas.width = plotW * dpr;
   canvas.height = plotH * dpr;
-  canvas.style.cssText = `position:absolute;left:${margin.left}px;top:${margin.top}px;width:${plotW}px;height:${plotH}px`;
+  // pointer-events: none lets hovers and clicks reach the SVG hit area on top
+  canvas.style.cssText = `position:absolute;left:${margin.left}px;top:${margin.top}px;width:${plotW}px;height:${plotH}px;pointer-events:none`;
   const g2 = canvas.getContext('2d');
   g2.scale(dpr, dpr);
   const rowH = plotH / L;
   for (let l = 0; l < L; l++)
     for (let t = 0; t < T; t++) {
-      const v = view.values[l][t];
+      const v = values[l][t];
       g2.fillStyle = Number.isFinite(v) ? color(v) : '#d00';
       g2.fillRect(t * cell, l * rowH, cell, rowH);
     }
@@ -64,7 +82,7 @@ export function render(container, view, ctx) {
   wrap.prepend(canvas);
   wrap.style.width = `${svgW}px`;
   const x = scaleBand().domain(view.tokens.map((_, i) => i)).range([0, plotW]);
-  const y = scaleBand().domain(view.values.map((_, i) => i)).range([0, plotH]);
+  const y = scaleBand().domain(values.map((_, i) => i)).range([0, plotH]);
   const every = Math.ceil(T / Math.max(1, Math.floor(plotW / 14)));
   const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
   g.append('g').attr('class', 'axis').attr('transform', `translate(0,${plotH})`)
@@ -73,13 +91,11 @@ export function render(container, view, ctx) {
   g.append('text').attr('class', 'axis-label').attr('x', plotW / 2).attr('y', plotH + 34).attr('text-anchor', 'middle').text('token');
   g.append('text').attr('class', 'axis-label').attr('transform', `translate(-32,${plotH / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('layer');
   const hit = g.append('rect').attr('width', plotW).attr('height', plotH).attr('fill', 'transparent');
-  const say = readout(container);
   const at = (e) => {
     const [px, py] = pointer(e, hit.node());
     return [Math.min(L - 1, Math.max(0, Math.floor(py / rowH))), Math.min(T - 1, Math.max(0, Math.floor(px / cell)))];
   };
-  const describe = (l, t) => `layer ${l}, token ${t} “${view.tokens[t]}”: ${formatNumber(view.values[l][t])}`;
-  say(`${describe(view.layer, view.token)} · colour range ${formatNumber(lo)} to ${formatNumber(hi)}${positive ? ' (log)' : ''}; red: NaN/Inf`);
+  const describe = (l, t) => `layer ${l}, token ${t} “${view.tokens[t]}”: ${formatNumber(values[l][t])}`;
   hit.on('mousemove', (e) => say(describe(...at(e))))
     .on('click', (e) => { const [l, t] = at(e); ctx.select({ layer: l, token: t }); });
 }

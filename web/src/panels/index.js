@@ -3,8 +3,8 @@ import * as depth from './depth.js';
 import * as histogram from './histogram.js';
 import * as vector from './vector.js';
 import * as heatmap from './heatmap.js';
-// ROPE-PENDING import * as rope from './rope.js';
+import * as rope from './rope.js';
 import * as attention from './attention.js';
 import * as next from './next.js';
 
-export const PANEL_LIST = [depth, histogram, vector, heatmap, attention, next];
+export const PANEL_LIST = [depth, histogram, vector, heatmap, rope, attention, next];
