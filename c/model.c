@@ -160,7 +160,8 @@ Status model_configure(Model* m, const Config* c) {
     Config next = *c;
     Status s = config_validate(&next);
     if (!s.ok) return s;
-    if (!m->has_weights || !config_same_weights(&next, &m->weights_config)) {
+    m->rebuilt = !m->has_weights || !config_same_weights(&next, &m->weights_config);
+    if (m->rebuilt) {
         s = model_allocate_weights(m, &next);
         if (!s.ok) return s;
         model_init_weights(m);

@@ -68,6 +68,7 @@ typedef struct Model {
     Config weights_config;  // the config the weights were built or loaded for
     int has_weights;
     int weights_from_file;
+    int rebuilt;            // the last configure made new weights (the page says so next to its timing)
     Weights w;
     PackedLayer* packed;     // (n_layers)
     float* packed_output;    // output head, packed

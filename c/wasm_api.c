@@ -117,6 +117,7 @@ EXPORT const char* ns_fields(Api* api) {
 }
 
 EXPORT int ns_weights_from_file(Api* api) { return api->model.weights_from_file; }
+EXPORT int ns_rebuilt(Api* api) { return api->model.rebuilt; }
 
 // Builds the pending config's weights (if needed) and serializes them.
 EXPORT const uint8_t* ns_save(Api* api) {

@@ -89,7 +89,13 @@ test('each control changes the URL and what is drawn', async () => {
     await page.waitForFunction(([f, v]) => new URL(location.href).searchParams.get(f) === v, [field, value]);
   }
   assert.match(await status(page), /vs post-norm LayerNorm/);
-  for (const [name, value] of [['d_model', '48'], ['n_heads', '6'], ['seed', '7'], ['init_std', '0.05']]) {
+  await page.getByRole('button', { name: 'Off', exact: true }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('residual') === 'off');
+  assert.match(await status(page), /residual off/);
+  await page.locator('norm-scope select[name=rope_pairing]').selectOption('half');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('rope_pairing') === 'half');
+  for (const [name, value] of [['d_model', '48'], ['n_heads', '6'], ['seed', '7'], ['init_std', '0.05'], ['d_ff', '100'],
+    ['rope_theta', '500'], ['norm_eps', '0.001'], ['max_tokens', '64']]) {
     await page.locator(`norm-scope input[name=${name}]`).fill(value);
     await page.waitForFunction(([f, v]) => new URL(location.href).searchParams.get(f) === v, [name, value]);
   }

@@ -279,7 +279,8 @@ export class NormScopeElement extends HTMLElement {
     this.showMessage(errors);
     this.setControls(state);
     this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describe(b.config)}` : ''}` +
-      ` · forward ${ms.toFixed(1)} ms · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
+      ` · ${this.modelA.rebuiltWeights ? 'new weights + forward' : 'forward'} ${ms.toFixed(1)} ms` +
+      ` · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
     this.where.textContent = `layer ${state.layer} · ${state.site}`;
     drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
       (site) => this.set({ site }));

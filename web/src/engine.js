@@ -186,6 +186,11 @@ export class Model {
     return JSON.parse(this._string(this.wasm.ns_config_json(this.ptr)));
   }
 
+  /** Whether the last run built new weights (a weight-shaping field changed). */
+  get rebuiltWeights() {
+    return this.wasm.ns_rebuilt(this.ptr) === 1;
+  }
+
   get weightsFromFile() {
     return this.wasm.ns_weights_from_file(this.ptr) === 1;
   }
