@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_parse.h"
+#include "kernels.h"
 #include "text.h"
 
 #define MAX_HEADER_BYTES ((uint64_t)16 << 20)
@@ -43,10 +44,16 @@ Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
     memcpy(file + 8, header.data, header.len);
     free(header.data);
     uint8_t* data = file + 8 + len;
-    for (int i = 0; i < m->n_tensors; i++) {
+    for (int i = 0; i < m->n_tensors; i++) {  // both targets are little-endian
         const TensorInfo* info = &m->tensors[i];
+        const float* src = *info->slot;
         size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
-        memcpy(data, *info->slot, bytes);  // both targets are little-endian
+        if (!info->packed) memcpy(data, src, bytes);
+        else
+            for (int r = 0; r < info->rows; r++)  // back to PyTorch's row-major [out, in]
+                for (int k = 0; k < info->cols; k++)
+                    memcpy(data + ((size_t)r * info->cols + k) * sizeof(float), src + packed_index(r, k, info->cols),
+                           sizeof(float));
         data += bytes;
     }
     *out = file;
@@ -138,16 +145,13 @@ Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
     s = config_from_metadata(&c, json_get(root, "__metadata__"));
     // The expected tensors come from the same table the model uses.
     Weights scratch = {0};
-    PackedLayer* packed = NULL;
-    float* packed_output = NULL;
     TensorInfo* table = NULL;
     Span* spans = NULL;
     int n_tensors = 0;
     if (s.ok) {
         scratch.layers = calloc((size_t)c.n_layers, sizeof(LayerWeights));
-        packed = calloc((size_t)c.n_layers, sizeof(PackedLayer));
-        s = scratch.layers && packed ? tensor_table(&table, &n_tensors, &c, &scratch, packed, &packed_output)
-                                     : status_error("out of memory reading the checkpoint");
+        s = scratch.layers ? tensor_table(&table, &n_tensors, &c, &scratch)
+                           : status_error("out of memory reading the checkpoint");
     }
     uint64_t data_bytes = n - 8 - header_len;
     if (s.ok) spans = calloc((size_t)n_tensors + 1, sizeof(Span));
@@ -196,15 +200,25 @@ Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
         }
     }
     json_free(root);
-    free(table), free(scratch.layers), free(packed);
+    free(table), free(scratch.layers);
     if (s.ok) {
         // Everything checked: only now is the old model replaced.
         s = model_allocate_weights(m, &c);
         if (s.ok) {
             const uint8_t* data = bytes + 8 + header_len;
-            for (int i = 0; i < m->n_tensors; i++)
-                memcpy(*m->tensors[i].slot, data + spans[i].begin, spans[i].end - spans[i].begin);
-            model_pack_weights(m);
+            for (int i = 0; i < m->n_tensors; i++) {
+                const TensorInfo* info = &m->tensors[i];
+                const uint8_t* src = data + spans[i].begin;  // any alignment: read with memcpy
+                float* dst = *info->slot;
+                if (!info->packed) memcpy(dst, src, spans[i].end - spans[i].begin);
+                else {
+                    memset(dst, 0, packed_size(info->rows, info->cols) * sizeof(float));
+                    for (int r = 0; r < info->rows; r++)
+                        for (int k = 0; k < info->cols; k++)
+                            memcpy(dst + packed_index(r, k, info->cols), src + ((size_t)r * info->cols + k) * sizeof(float),
+                                   sizeof(float));
+                }
+            }
             m->config = c;
             m->weights_from_file = 1;
             m->T = 0;

@@ -81,7 +81,7 @@ Status model_norm_probe(Model* m, int layer, int which, int token, float shift, 
 // Causal multi-head attention (torch: F.scaled_dot_product_attention(q, k, v, is_causal=True)).
 static void attention_forward(Model* m, int l, float* out, const float* x, int T) {
     const Config* c = &m->config;
-    const PackedLayer* p = &m->packed[l];
+    const LayerWeights* p = &m->w.layers[l];
     Activations* a = &m->act;
     int d = c->d_model, H = c->n_heads, hd = config_head_dim(c), pairs = hd / 2;
     float* q = probe_at(m->probe_block, &m->layout, PROBE_attn_q, l, 0);
@@ -122,7 +122,7 @@ static void attention_forward(Model* m, int l, float* out, const float* x, int T
 // gelu/relu: w2(act(w1 x)); swiglu: w2(silu(w1 x) ⊙ w3 x).
 static void ffn_forward(Model* m, int l, float* out, const float* x, int T) {
     const Config* c = &m->config;
-    const PackedLayer* p = &m->packed[l];
+    const LayerWeights* p = &m->w.layers[l];
     Activations* a = &m->act;
     int d = c->d_model, ff = c->d_ff, n = T * ff;
     matmul(a->pre_a, x, p->w1, T, ff, d);
@@ -274,7 +274,7 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
         x = out;
     }
     float* logits = probe_at(probes, &layout, PROBE_logits, 0, 0);
-    matmul(logits, x, m->packed_output, T, VOCAB, d);
+    matmul(logits, x, m->w.output, T, VOCAB, d);
     float* probs = probe_at(probes, &layout, PROBE_probs, 0, 0);
     for (int t = 0; t < T; t++) softmax(probs + (size_t)t * VOCAB, logits + (size_t)t * VOCAB, VOCAB);
     return status_ok();

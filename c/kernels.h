@@ -11,6 +11,10 @@
 #define PANEL 8
 size_t packed_size(int rows, int cols);  // floats
 void pack_matrix(float* panels, const float* w, int rows, int cols);
+// Where w[row][col] lives in the panels.
+static inline size_t packed_index(int row, int col, int cols) {
+    return ((size_t)(row / PANEL) * cols + (size_t)col) * PANEL + (size_t)(row % PANEL);
+}
 
 // out[T, rows] = x[T, cols] · wᵀ  (torch: F.linear(x, w))
 void matmul(float* out, const float* x, const float* panels, int T, int rows, int cols);

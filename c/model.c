@@ -15,12 +15,10 @@ void model_init(Model* m) {
 }
 
 static void free_weights(Model* m) {
-    free(m->weight_block), free(m->packed_block), free(m->tensors);
-    free(m->w.layers), free(m->packed);
-    m->weight_block = m->packed_block = NULL;
+    free(m->weight_block), free(m->tensors), free(m->w.layers);
+    m->weight_block = NULL;
     m->tensors = NULL;
     m->w.layers = NULL;
-    m->packed = NULL;
     m->has_weights = 0;
 }
 
@@ -37,55 +35,59 @@ typedef struct {
     int n;
 } Table;
 
-static void add(Table* t, TensorRole role, float** slot, float** packed_slot, int ndim, int rows, int cols,
+static void add(Table* t, TensorRole role, float** slot, int packed, int ndim, int rows, int cols,
                 const char* fmt, int layer) {
     TensorInfo* info = &t->items[t->n++];
     snprintf(info->name, sizeof info->name, fmt, layer);
-    info->role = role, info->slot = slot, info->packed_slot = packed_slot;
+    info->role = role, info->slot = slot, info->packed = packed;
     info->ndim = ndim, info->rows = ndim == 1 ? 1 : rows, info->cols = cols;
 }
 
-Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w, PackedLayer* packed,
-                    float** packed_output) {
+Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w) {
     int L = c->n_layers, d = c->d_model, ff = c->d_ff;
     int has_norm = c->norm != NORM_NONE, has_bias = c->norm == NORM_LAYERNORM;
     Table t = {calloc((size_t)(5 + 11 * L), sizeof(TensorInfo)), 0};
     if (!t.items) return status_error("out of memory for the tensor table (n_layers=%d)", L);
-    add(&t, TENSOR_MATRIX, &w->tok_embeddings, NULL, 2, VOCAB, d, "tok_embeddings.weight", 0);
+    add(&t, TENSOR_MATRIX, &w->tok_embeddings, 0, 2, VOCAB, d, "tok_embeddings.weight", 0);
     if (c->pos == POS_LEARNED)
-        add(&t, TENSOR_MATRIX, &w->pos_embeddings, NULL, 2, c->max_tokens, d, "pos_embeddings.weight", 0);
+        add(&t, TENSOR_MATRIX, &w->pos_embeddings, 0, 2, c->max_tokens, d, "pos_embeddings.weight", 0);
     for (int l = 0; l < L; l++) {
         LayerWeights* lw = &w->layers[l];
-        PackedLayer* p = &packed[l];
-        if (has_norm) add(&t, TENSOR_GAMMA, &lw->attention_norm, NULL, 1, 0, d, "layers.%d.attention_norm.weight", l);
-        if (has_bias) add(&t, TENSOR_BETA, &lw->attention_norm_bias, NULL, 1, 0, d, "layers.%d.attention_norm.bias", l);
-        add(&t, TENSOR_MATRIX, &lw->wq, &p->wq, 2, d, d, "layers.%d.attention.wq.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->wk, &p->wk, 2, d, d, "layers.%d.attention.wk.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->wv, &p->wv, 2, d, d, "layers.%d.attention.wv.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->wo, &p->wo, 2, d, d, "layers.%d.attention.wo.weight", l);
-        if (has_norm) add(&t, TENSOR_GAMMA, &lw->ffn_norm, NULL, 1, 0, d, "layers.%d.ffn_norm.weight", l);
-        if (has_bias) add(&t, TENSOR_BETA, &lw->ffn_norm_bias, NULL, 1, 0, d, "layers.%d.ffn_norm.bias", l);
-        add(&t, TENSOR_MATRIX, &lw->w1, &p->w1, 2, ff, d, "layers.%d.feed_forward.w1.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->w2, &p->w2, 2, d, ff, "layers.%d.feed_forward.w2.weight", l);
+        if (has_norm) add(&t, TENSOR_GAMMA, &lw->attention_norm, 0, 1, 0, d, "layers.%d.attention_norm.weight", l);
+        if (has_bias) add(&t, TENSOR_BETA, &lw->attention_norm_bias, 0, 1, 0, d, "layers.%d.attention_norm.bias", l);
+        add(&t, TENSOR_MATRIX, &lw->wq, 1, 2, d, d, "layers.%d.attention.wq.weight", l);
+        add(&t, TENSOR_MATRIX, &lw->wk, 1, 2, d, d, "layers.%d.attention.wk.weight", l);
+        add(&t, TENSOR_MATRIX, &lw->wv, 1, 2, d, d, "layers.%d.attention.wv.weight", l);
+        add(&t, TENSOR_MATRIX, &lw->wo, 1, 2, d, d, "layers.%d.attention.wo.weight", l);
+        if (has_norm) add(&t, TENSOR_GAMMA, &lw->ffn_norm, 0, 1, 0, d, "layers.%d.ffn_norm.weight", l);
+        if (has_bias) add(&t, TENSOR_BETA, &lw->ffn_norm_bias, 0, 1, 0, d, "layers.%d.ffn_norm.bias", l);
+        add(&t, TENSOR_MATRIX, &lw->w1, 1, 2, ff, d, "layers.%d.feed_forward.w1.weight", l);
+        add(&t, TENSOR_MATRIX, &lw->w2, 1, 2, d, ff, "layers.%d.feed_forward.w2.weight", l);
         if (c->activation == ACT_SWIGLU)
-            add(&t, TENSOR_MATRIX, &lw->w3, &p->w3, 2, ff, d, "layers.%d.feed_forward.w3.weight", l);
+            add(&t, TENSOR_MATRIX, &lw->w3, 1, 2, ff, d, "layers.%d.feed_forward.w3.weight", l);
     }
     if (has_norm && c->placement == PLACE_PRE) {
-        add(&t, TENSOR_GAMMA, &w->norm, NULL, 1, 0, d, "norm.weight", 0);
-        if (has_bias) add(&t, TENSOR_BETA, &w->norm_bias, NULL, 1, 0, d, "norm.bias", 0);
+        add(&t, TENSOR_GAMMA, &w->norm, 0, 1, 0, d, "norm.weight", 0);
+        if (has_bias) add(&t, TENSOR_BETA, &w->norm_bias, 0, 1, 0, d, "norm.bias", 0);
     }
-    add(&t, TENSOR_MATRIX, &w->output, packed_output, 2, VOCAB, d, "output.weight", 0);
+    add(&t, TENSOR_MATRIX, &w->output, 1, 2, VOCAB, d, "output.weight", 0);
     *out = t.items;
     *n = t.n;
     return status_ok();
 }
 
+size_t tensor_floats(const TensorInfo* info) {
+    size_t n = info->packed ? packed_size(info->rows, info->cols) : (size_t)info->rows * info->cols;
+    return (n + 3) & ~(size_t)3;  // every tensor 16-byte aligned
+}
+
 // 64-bit even in wasm32, so the budget check sees the true size.
 static uint64_t weight_bytes(const Config* c) {
-    uint64_t d = (uint64_t)c->d_model, ff = (uint64_t)c->d_ff;
-    uint64_t per_layer = 4 * d * d + 3 * d * ff + 4 * d;
+    uint64_t d = (uint64_t)c->d_model, ff = (uint64_t)c->d_ff, ffp = (ff + PANEL - 1) / PANEL * PANEL;
+    uint64_t dp = (d + PANEL - 1) / PANEL * PANEL;
+    uint64_t per_layer = 4 * dp * d + 2 * ffp * d + dp * ff + 4 * d;
     uint64_t total = (uint64_t)c->n_layers * per_layer + 2 * VOCAB * d + (uint64_t)c->max_tokens * d + 2 * d;
-    return total * sizeof(float) * 2;  // plus the packed copy
+    return total * sizeof(float);
 }
 
 Status model_allocate_weights(Model* m, const Config* c) {
@@ -98,29 +100,18 @@ Status model_allocate_weights(Model* m, const Config* c) {
     free_weights(m);
     memset(&m->w, 0, sizeof m->w);
     m->w.layers = calloc((size_t)c->n_layers, sizeof(LayerWeights));
-    m->packed = calloc((size_t)c->n_layers, sizeof(PackedLayer));
-    if (!m->w.layers || !m->packed) goto oom;
-    Status s = tensor_table(&m->tensors, &m->n_tensors, c, &m->w, m->packed, &m->packed_output);
+    if (!m->w.layers) goto oom;
+    Status s = tensor_table(&m->tensors, &m->n_tensors, c, &m->w);
     if (!s.ok) { free_weights(m); return s; }
-    size_t floats = 0, packed = 0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const TensorInfo* info = &m->tensors[i];
-        floats += ((size_t)info->rows * info->cols + 3) & ~(size_t)3;
-        if (info->packed_slot) packed += packed_size(info->rows, info->cols);
-    }
+    size_t floats = 0;
+    for (int i = 0; i < m->n_tensors; i++) floats += tensor_floats(&m->tensors[i]);
     m->weight_block = malloc(floats * sizeof(float));
-    m->packed_block = malloc(packed * sizeof(float));
-    if (!m->weight_block || !m->packed_block) goto oom;
-    m->weight_floats = floats, m->packed_floats = packed;
-    float *next = m->weight_block, *next_packed = m->packed_block;
+    if (!m->weight_block) goto oom;
+    m->weight_floats = floats;
+    float* next = m->weight_block;
     for (int i = 0; i < m->n_tensors; i++) {
-        const TensorInfo* info = &m->tensors[i];
-        *info->slot = next;
-        next += ((size_t)info->rows * info->cols + 3) & ~(size_t)3;
-        if (info->packed_slot) {
-            *info->packed_slot = next_packed;
-            next_packed += packed_size(info->rows, info->cols);
-        }
+        *m->tensors[i].slot = next;
+        next += tensor_floats(&m->tensors[i]);
     }
     m->weights_config = *c;
     m->has_weights = 1;
@@ -144,16 +135,15 @@ void model_init_weights(Model* m) {
         // Xavier/Glorot normal: var = 2 / (fan_in + fan_out), fan_in = in = cols
         double std = c->init == INIT_XAVIER ? sqrt(2.0 / (info->rows + info->cols)) : c->init_std;
         Rng rng = rng_for_tensor(c->seed, info->name);
-        for (size_t k = 0; k < n; k++) data[k] = (float)(std * rng_normal(&rng));
+        if (info->packed) memset(data, 0, packed_size(info->rows, info->cols) * sizeof(float));  // padding rows
+        // drawn in row-major order, whatever the storage, so a seed means the same matrix
+        for (int r = 0; r < info->rows; r++)
+            for (int k = 0; k < info->cols; k++) {
+                float v = (float)(std * rng_normal(&rng));
+                data[info->packed ? packed_index(r, k, info->cols) : (size_t)r * info->cols + k] = v;
+            }
     }
     m->weights_from_file = 0;
-}
-
-void model_pack_weights(Model* m) {
-    for (int i = 0; i < m->n_tensors; i++) {
-        const TensorInfo* info = &m->tensors[i];
-        if (info->packed_slot) pack_matrix(*info->packed_slot, *info->slot, info->rows, info->cols);
-    }
 }
 
 Status model_configure(Model* m, const Config* c) {
@@ -165,7 +155,6 @@ Status model_configure(Model* m, const Config* c) {
         s = model_allocate_weights(m, &next);
         if (!s.ok) return s;
         model_init_weights(m);
-        model_pack_weights(m);
     }
     m->config = next;
     m->T = 0;  // the probe buffer no longer matches the config until the next forward

@@ -10,26 +10,29 @@
 #include "probes.h"
 #include "status.h"
 
+// Matrices are stored only as matmul panels (kernels.h, pack_matrix): a
+// (rows, cols) = [out, in] matrix takes packed_size(rows, cols) floats. The
+// checkpoint reader and writer convert to and from PyTorch's row-major layout.
 typedef struct {
     float* attention_norm;       // (d)       γ
     float* attention_norm_bias;  // (d)       β, LayerNorm only
-    float* wq;                   // (d, d)
-    float* wk;                   // (d, d)
-    float* wv;                   // (d, d)
-    float* wo;                   // (d, d)
+    float* wq;                   // (d, d)    packed
+    float* wk;                   // (d, d)    packed
+    float* wv;                   // (d, d)    packed
+    float* wo;                   // (d, d)    packed
     float* ffn_norm;             // (d)
     float* ffn_norm_bias;        // (d)
-    float* w1;                   // (d_ff, d)
-    float* w2;                   // (d, d_ff)
-    float* w3;                   // (d_ff, d)  SwiGLU only
+    float* w1;                   // (d_ff, d) packed
+    float* w2;                   // (d, d_ff) packed
+    float* w3;                   // (d_ff, d) packed, SwiGLU only
 } LayerWeights;
 
 typedef struct {
-    float* tok_embeddings;  // (256, d)
+    float* tok_embeddings;  // (256, d)  row-major: looked up, not multiplied
     float* pos_embeddings;  // (max_tokens, d)  learned positions only
     float* norm;            // (d)  final norm, pre-norm only
     float* norm_bias;       // (d)
-    float* output;          // (256, d)
+    float* output;          // (256, d)  packed
     LayerWeights* layers;   // (n_layers)
 } Weights;
 
@@ -40,14 +43,9 @@ typedef struct {
     int rows, cols;  // a vector has rows = 1 … stored as shape [cols]
     int ndim;
     TensorRole role;
-    float** slot;         // where the tensor's pointer lives in Weights
-    float** packed_slot;  // its packed copy for matmul, or NULL
+    int packed;      // stored as matmul panels
+    float** slot;    // where the tensor's pointer lives in Weights
 } TensorInfo;
-
-typedef struct {
-    float* wq; float* wk; float* wv; float* wo;
-    float* w1; float* w2; float* w3;
-} PackedLayer;
 
 typedef struct {
     float* stream[3];   // (T, d) resid_in / resid_out alternate; [2] is resid_mid
@@ -70,14 +68,10 @@ typedef struct Model {
     int weights_from_file;
     int rebuilt;            // the last configure made new weights (the page says so next to its timing)
     Weights w;
-    PackedLayer* packed;     // (n_layers)
-    float* packed_output;    // output head, packed
     TensorInfo* tensors;
     int n_tensors;
     float* weight_block;     // every tensor, one allocation
     size_t weight_floats;
-    float* packed_block;
-    size_t packed_floats;
     Activations act;
     float* act_block;
     size_t act_capacity;     // floats
@@ -88,7 +82,7 @@ typedef struct Model {
     char error[256];
 } Model;
 
-// Weights (with their packed copy) get half, probes + activations the other half.
+// Weights get half, probes + activations the other half.
 #define MEMORY_BUDGET_BYTES ((uint64_t)1536 << 20)
 
 void model_init(Model* m);
@@ -108,11 +102,10 @@ Status model_forward(Model* m, const uint8_t* tokens, int T);
 Status model_norm_probe(Model* m, int layer, int which, int token, float shift, float scale, float* out);
 
 // The checkpoint table for a config: name, shape and role of every tensor.
-Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w, PackedLayer* packed,
-                    float** packed_output);
+Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w);
+size_t tensor_floats(const TensorInfo* info);  // its storage, padded
 // Allocates weights for the config (uninitialised) and their table.
 Status model_allocate_weights(Model* m, const Config* c);
 void model_init_weights(Model* m);  // from m->weights_config.seed
-void model_pack_weights(Model* m);
 
 #endif
