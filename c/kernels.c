@@ -6,6 +6,16 @@
 
 #include "simd.h"
 
+// The scalar tails use the same vector code on one lane, so every element
+// is computed identically however the loop splits.
+static inline float lane0(vec v) {
+    float out[4];
+    vec_store(out, v);
+    return out[0];
+}
+static inline float exp_one(float x) { return lane0(vec_exp(vec_splat(x))); }
+
+
 // ---------------------------------------------------------------- matmul
 
 size_t packed_size(int rows, int cols) {
@@ -169,6 +179,43 @@ void rmsnorm(float* out, float* normalized, float* divisor, const float* x, cons
     }
 }
 
+void row_moments(const float* x, int n, float* sum_out, float* m2, float* min_out, float* max_out) {
+    vec acc = vec_splat(0), lo = vec_splat(INFINITY), hi = vec_splat(-INFINITY);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
+        vec v = vec_load(x + i);
+        acc = vec_add(acc, v);
+        lo = vec_min(lo, v);
+        hi = vec_max(hi, v);
+    }
+    float s = vec_sum(acc), mn = -vec_hmax(vec_neg(lo)), mx = vec_hmax(hi);
+    for (; i < n; i++) {
+        s += x[i];
+        mn = x[i] < mn ? x[i] : mn;
+        mx = x[i] > mx ? x[i] : mx;
+    }
+    *sum_out = s, *min_out = mn, *max_out = mx;
+    *m2 = sum_sq_dev(x, s / n, n);
+}
+
+size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, float scale) {
+    vec low = vec_splat(lo), k = vec_splat(scale), zero = vec_splat(0), top = vec_splat((float)(bins - 1));
+    size_t zeros = 0, i = 0;
+    int index[4];
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
+        vec v = vec_load(x + i);
+        zeros += (size_t)vec_count_true(vec_eq(v, zero));
+        vec_to_int(index, vec_min(vec_max(vec_floor(vec_mul(vec_sub(v, low), k)), zero), top));
+        hist[index[0]] += 1, hist[index[1]] += 1, hist[index[2]] += 1, hist[index[3]] += 1;
+    }
+    for (; i < n; i++) {
+        zeros += x[i] == 0.0f;
+        vec_to_int(index, vec_min(vec_max(vec_floor(vec_mul(vec_sub(vec_splat(x[i]), low), k)), zero), top));
+        hist[index[0]] += 1;
+    }
+    return zeros;
+}
+
 void row_mean(float* mean, const float* x, int T, int d) {
     for (int t = 0; t < T; t++) mean[t] = sum(x + (size_t)t * d, d) / d;
 }
@@ -178,11 +225,18 @@ void row_mean(float* mean, const float* x, int T, int d) {
 void softmax(float* out, const float* x, int n) {
     float max = -INFINITY;
     for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
-    float total = 0.0f;
-    for (int i = 0; i < n; i++) total += (out[i] = expf(x[i] - max));
-    float inv = 1.0f / total;
-    vec s = vec_splat(inv);
+    vec m = vec_splat(max), total = vec_splat(0);
     int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
+        vec e = vec_exp(vec_sub(vec_load(x + i), m));
+        vec_store(out + i, e);
+        total = vec_add(total, e);
+    }
+    float sum = vec_sum(total);
+    for (; i < n; i++) sum += (out[i] = exp_one(x[i] - max));
+    float inv = 1.0f / sum;
+    vec s = vec_splat(inv);
+    i = 0;
     for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_mul(vec_load(out + i), s));
     for (; i < n; i++) out[i] *= inv;
 }
@@ -201,22 +255,19 @@ void rope(float* out, const float* x, const float* cos_t, const float* sin_t, in
 
 // ---------------------------------------------------------------- activations
 
-// σ(u) without overflow: e^u / (1 + e^u) for u < 0.
-static inline float sigmoid(float u) {
-    if (u >= 0.0f) return 1.0f / (1.0f + expf(-u));
-    float e = expf(u);
-    return e / (1.0f + e);
-}
-
 // 0.5·x·(1 + tanh(z)) written as x·σ(2z), the same function: 1 + tanh(z)
 // cancels to exactly 0 for z < −9 in float32 and would report live units as
 // dead (tanh-form GELU(−5) = −2.3e-7, not 0).
+static inline vec gelu_vec(vec x) {
+    const vec k = vec_splat(2.0f * 0.7978845608028654f), c = vec_splat(0.044715f);  // 2·sqrt(2/π)
+    vec z2 = vec_mul(k, vec_madd(x, c, vec_mul(x, vec_mul(x, x))));
+    return vec_mul(x, vec_sigmoid(z2));
+}
+
 void gelu(float* out, const float* x, int n) {
-    const float k = 0.7978845608028654f;  // sqrt(2/π)
-    for (int i = 0; i < n; i++) {
-        float v = x[i];
-        out[i] = v * sigmoid(2.0f * k * (v + 0.044715f * v * v * v));
-    }
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, gelu_vec(vec_load(x + i)));
+    for (; i < n; i++) out[i] = lane0(gelu_vec(vec_splat(x[i])));
 }
 
 void relu(float* out, const float* x, int n) {
@@ -226,12 +277,20 @@ void relu(float* out, const float* x, int n) {
     for (; i < n; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
-static inline float silu1(float v) { return v * sigmoid(v); }
-
 void silu(float* out, const float* x, int n) {
-    for (int i = 0; i < n; i++) out[i] = silu1(x[i]);
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
+        vec v = vec_load(x + i);
+        vec_store(out + i, vec_mul(v, vec_sigmoid(v)));
+    }
+    for (; i < n; i++) out[i] = x[i] * lane0(vec_sigmoid(vec_splat(x[i])));
 }
 
 void swiglu_gate(float* out, const float* a, const float* b, int n) {
-    for (int i = 0; i < n; i++) out[i] = silu1(a[i]) * b[i];
+    int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
+        vec v = vec_load(a + i);
+        vec_store(out + i, vec_mul(vec_mul(v, vec_sigmoid(v)), vec_load(b + i)));
+    }
+    for (; i < n; i++) out[i] = a[i] * lane0(vec_sigmoid(vec_splat(a[i]))) * b[i];
 }

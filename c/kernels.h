@@ -28,6 +28,12 @@ void layernorm(float* out, float* normalized, float* mean, float* divisor, const
 void rmsnorm(float* out, float* normalized, float* divisor, const float* x, const float* gamma,
              int T, int d, float eps);
 void row_mean(float* mean, const float* x, int T, int d);
+// One row's sum, min, max and Σ(x − mean)² (two passes, vectorized); a NaN or
+// Inf shows up as a non-finite sum or m2.
+void row_moments(const float* x, int n, float* sum, float* m2, float* min, float* max);
+// Adds finite values into `bins` bins over [lo, lo + bins/scale); returns the
+// number of exact zeros. Every value must be finite.
+size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, float scale);
 
 float dot(const float* a, const float* b, int n);
 void axpy(float* out, float a, const float* x, int n);  // out += a·x

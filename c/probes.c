@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels.h"
+
 #define AS_STRING(name) #name,
 const char* const SITE_NAMES[N_SITES] = {SITES(AS_STRING)};
 const char* const STAT_NAMES[N_STATS] = {STAT_FIELDS(AS_STRING)};
@@ -79,7 +81,8 @@ float* probe_at(float* base, const ProbeLayout* layout, ProbeId id, int i0, int 
     return base + (size_t)arr->offset + index;
 }
 
-void site_stats(float* stats, float* hist, float* token_rms, const float* values, int T, int width) {
+// The exact path: every value on its own, in double, NaN and Inf set aside.
+static void site_stats_exact(float* stats, float* token_rms, const float* values, int T, int width) {
     size_t n = (size_t)T * width, finite = 0, nan = 0, inf = 0, zeros = 0;
     double total = 0, min = INFINITY, max = -INFINITY, sum_sq = 0;
     for (int t = 0; t < T; t++) {
@@ -100,24 +103,8 @@ void site_stats(float* stats, float* hist, float* token_rms, const float* values
         token_rms[t] = (float)sqrt(row_sq / width);
     }
     double mean = finite ? total / finite : NAN, dev_sq = 0;
-    double lo = 0, hi = 0;
-    if (finite) {
-        lo = min, hi = max;
-        // one value: a range around it (wide enough to survive rounding when |v| ≥ 2^53)
-        if (lo == hi) {
-            double half = fabs(lo) * 0x1p-20 > 0.5 ? fabs(lo) * 0x1p-20 : 0.5;
-            lo -= half, hi += half;
-        }
-    }
-    for (int b = 0; b < HIST_BINS; b++) hist[b] = 0;
-    double bin_scale = finite ? HIST_BINS / (hi - lo) : 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = values[i];
-        if (!isfinite(v)) continue;
-        dev_sq += (v - mean) * (v - mean);
-        int bin = (int)((v - lo) * bin_scale);
-        hist[bin < 0 ? 0 : bin >= HIST_BINS ? HIST_BINS - 1 : bin] += 1;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(values[i])) dev_sq += (values[i] - mean) * (values[i] - mean);
     stats[STAT_mean] = (float)mean;
     stats[STAT_std] = finite ? (float)sqrt(dev_sq / finite) : NAN;
     stats[STAT_rms] = finite ? (float)sqrt(sum_sq / finite) : NAN;
@@ -127,8 +114,66 @@ void site_stats(float* stats, float* hist, float* token_rms, const float* values
     stats[STAT_nan] = (float)nan;
     stats[STAT_inf] = (float)inf;
     stats[STAT_zero_frac] = n ? (float)((double)zeros / n) : 0;
+}
+
+// The histogram over [min, max] of the finite values (DESIGN.md, Probes);
+// also counts exact zeros.
+static void histogram(float* stats, float* hist, const float* values, size_t n, int any_finite, int all_finite) {
+    double lo = 0, hi = 0;
+    if (any_finite) {
+        lo = stats[STAT_min], hi = stats[STAT_max];
+        // one value: a range around it (wide enough to survive rounding when |v| ≥ 2^53)
+        if (lo == hi) {
+            double half = fabs(lo) * 0x1p-20 > 0.5 ? fabs(lo) * 0x1p-20 : 0.5;
+            lo -= half, hi += half;
+        }
+    }
+    for (int b = 0; b < HIST_BINS; b++) hist[b] = 0;
+    float bin_scale = any_finite ? (float)(HIST_BINS / (hi - lo)) : 0, low = (float)lo;
+    size_t zeros = 0;
+    if (all_finite) zeros = histogram_add(hist, HIST_BINS, values, n, low, bin_scale);
+    else
+        for (size_t i = 0; i < n; i++) {
+            zeros += values[i] == 0.0f;
+            if (isfinite(values[i])) histogram_add(hist, HIST_BINS, values + i, 1, low, bin_scale);
+        }
+    stats[STAT_zero_frac] = n ? (float)((double)zeros / n) : 0;
     stats[STAT_hist_lo] = (float)lo;
     stats[STAT_hist_hi] = (float)hi;
+}
+
+void site_stats(float* stats, float* hist, float* token_rms, const float* values, int T, int width) {
+    // Fast path: each row's moments with vector sums, rows merged in double
+    // (Chan, Golub & LeVeque's pairwise variance). A NaN or Inf anywhere
+    // makes a row's sum non-finite, and the exact path takes over.
+    double count = 0, mean = 0, m2 = 0, min = INFINITY, max = -INFINITY;
+    int finite = 1;
+    for (int t = 0; t < T && finite; t++) {
+        float sum, row_m2, row_min, row_max;
+        row_moments(values + (size_t)t * width, width, &sum, &row_m2, &row_min, &row_max);
+        if (!isfinite(sum) || !isfinite(row_m2)) { finite = 0; break; }
+        double row_mean = (double)sum / width, delta = row_mean - mean, merged = count + width;
+        token_rms[t] = (float)sqrt((row_m2 + width * row_mean * row_mean) / width);
+        mean += delta * width / merged;
+        m2 += row_m2 + delta * delta * count * width / merged;
+        count = merged;
+        min = row_min < min ? row_min : min;
+        max = row_max > max ? row_max : max;
+    }
+    size_t n = (size_t)T * width;
+    if (!finite) {
+        site_stats_exact(stats, token_rms, values, T, width);
+        histogram(stats, hist, values, n, stats[STAT_nan] + stats[STAT_inf] < (float)n, 0);
+        return;
+    }
+    stats[STAT_mean] = (float)mean;
+    stats[STAT_std] = (float)sqrt(m2 / count);
+    stats[STAT_rms] = (float)sqrt(m2 / count + mean * mean);
+    stats[STAT_min] = (float)min;
+    stats[STAT_max] = (float)max;
+    stats[STAT_absmax] = (float)(-min > max ? -min : max);
+    stats[STAT_nan] = stats[STAT_inf] = 0;
+    histogram(stats, hist, values, n, 1, 1);
 }
 
 // Appends with snprintf semantics: `used` keeps counting past `cap`.

@@ -191,9 +191,9 @@ static void test_activations(void) {
     float minus5 = -5.0f;  // 1 + tanh(z) cancels to 0 in float32 here; GELU must not
     gelu(&g, &minus5, 1);
     CHECK_CLOSE(g, -2.2917962e-7, 0, 1e-4, "GELU(-5), tanh form, is small but not zero");
-    float minus95 = -95.0f;
-    silu(&g, &minus95, 1);
-    CHECK(g < 0 && g > -1e-37f, "silu(-95) = -95·e^-95 is not exactly zero: got %g", g);
+    float minus87 = -87.0f;  // −87·e^−87 ≈ −1.4e-36: tiny, still a normal float, not 0
+    silu(&g, &minus87, 1);
+    CHECK_CLOSE(g, -87.0 * exp(-87.0), 0, 1e-4, "silu(-87) is small but not zero");
     for (int s = 0; s < N_SIZES; s++) {
         int n = SIZES[s];
         float* x = random_floats(&rng, (size_t)n, 4.0);
@@ -225,6 +225,22 @@ static void test_activations(void) {
         }
         free(x), free(b), free(out);
     }
+}
+
+// vec_exp is the one exp behind softmax, GELU and SiLU in every build.
+static void test_exp(void) {
+    double worst = 0;
+    for (double x = -87.0; x <= 88.5; x += 0.013) {
+        float out[4];
+        vec_store(out, vec_exp(vec_splat((float)x)));
+        double want = exp((double)(float)x), err = fabs(out[0] - want) / want;
+        worst = err > worst ? err : worst;
+    }
+    CHECK(worst < 3e-7, "vec_exp: worst relative error %.3g over [-87, 88.5] (want < 3e-7, ~2 ulp)", worst);
+    float in[4] = {NAN, -INFINITY, INFINITY, 100.0f}, out[4];
+    vec_store(out, vec_exp(vec_load(in)));
+    CHECK(isnan(out[0]) && out[1] == 0 && isinf(out[2]) && isinf(out[3]), "vec_exp(NaN, -inf, inf, 100) = %g %g %g %g",
+          out[0], out[1], out[2], out[3]);
 }
 
 static void test_dot_axpy(void) {
@@ -304,6 +320,7 @@ void test_kernels(void) {
     test_rope();
     test_activations();
     test_dot_axpy();
+    test_exp();
     test_site_stats();
     test_rng_and_config();
 }
