@@ -54,10 +54,10 @@ build_wasm() {
   say "building web/dist/normscope.wasm (WASM SIMD) and build/normscope-scalar.wasm"
   mkdir -p web/dist build
   # shellcheck disable=SC2086
-  emcc $EMFLAGS -msimd128 $C_SOURCES c/wasm_api.c -o web/dist/normscope.wasm
+  emcc $EMFLAGS -msimd128 $C_SOURCES c/wasm_api.c c/kernel_api.c -o web/dist/normscope.wasm
   # the same code without SIMD: the reference the SIMD build is held to
   # shellcheck disable=SC2086
-  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c -o build/normscope-scalar.wasm
+  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c c/kernel_api.c -o build/normscope-scalar.wasm
 }
 
 build_web() {

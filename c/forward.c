@@ -11,7 +11,7 @@
 
 static size_t activation_floats(const Config* c, int T) {
     size_t d = (size_t)c->d_model, ff = (size_t)c->d_ff, hd = (size_t)config_head_dim(c);
-    return (size_t)T * (7 * d + 3 * ff + hd + 1) + 64;
+    return (size_t)T * (8 * d + 3 * ff + hd + 1) + 64;
 }
 
 // Grows a buffer only when a run needs more: no allocation on a steady state.
@@ -34,6 +34,7 @@ static void place_activations(Activations* a, float* block, const Config* c, int
     TAKE(hidden, tf), TAKE(pre_a, tf), TAKE(pre_b, tf);
     TAKE(rope_cos, (size_t)T * config_head_dim(c) / 2), TAKE(rope_sin, (size_t)T * config_head_dim(c) / 2);
     TAKE(scores, (size_t)T);
+    TAKE(key_t, td);
 #undef TAKE
 }
 
@@ -105,10 +106,14 @@ static void attention_forward(Model* m, int l, float* out, const float* x, int T
     float scale = 1.0f / sqrtf((float)hd);
     for (int h = 0; h < H; h++) {
         float* probs = probe_at(m->probe_block, &m->layout, PROBE_attn_probs, l, h);  // (T, T)
+        // kᵀ of this head, (hd, T): a query's scores are then hd axpys over positions
+        for (int s = 0; s < T; s++)
+            for (int i = 0; i < hd; i++) a->key_t[(size_t)i * T + s] = k[(size_t)s * d + (size_t)h * hd + i] * scale;
         for (int t = 0; t < T; t++) {
             float* row = probs + (size_t)t * T;
             const float* q_th = q + (size_t)t * d + (size_t)h * hd;
-            for (int s = 0; s <= t; s++) row[s] = dot(q_th, k + (size_t)s * d + (size_t)h * hd, hd) * scale;
+            memset(row, 0, (size_t)(t + 1) * sizeof(float));
+            for (int i = 0; i < hd; i++) axpy(row, q_th[i], a->key_t + (size_t)i * T, t + 1);
             softmax(row, row, t + 1);
             for (int s = t + 1; s < T; s++) row[s] = 0.0f;
             float* head_out = a->heads + (size_t)t * d + (size_t)h * hd;
@@ -228,13 +233,13 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
         site[SITE_ffn_norm] = norm_out[1];
         if (c->placement == PLACE_PRE) {
             // x = x + attn(norm1(x)); x = x + ffn(norm2(x))
-            memcpy(norm_in[0], x, (size_t)n * sizeof(float));
+            if (!m->probes_off) memcpy(norm_in[0], x, (size_t)n * sizeof(float));
             norm_forward(c, norm_out[0], normalized[0], mean[0], divisor[0], x, w->attention_norm,
                          w->attention_norm_bias, T);
             attention_forward(m, l, m->act.attn_out, norm_out[0], T);
             site[SITE_resid_mid] = m->act.stream[2];
             residual_add(c, site[SITE_resid_mid], x, m->act.attn_out, n);
-            memcpy(norm_in[1], site[SITE_resid_mid], (size_t)n * sizeof(float));
+            if (!m->probes_off) memcpy(norm_in[1], site[SITE_resid_mid], (size_t)n * sizeof(float));
             norm_forward(c, norm_out[1], normalized[1], mean[1], divisor[1], site[SITE_resid_mid], w->ffn_norm,
                          w->ffn_norm_bias, T);
             ffn_forward(m, l, m->act.ffn_out, norm_out[1], T);
@@ -254,13 +259,14 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
             site[SITE_resid_out] = norm_out[1];
         }
         // the per-token rms of a norm's input lands in a scratch row: the divisor already tells it
+        x = site[SITE_resid_out];
+        if (m->probes_off) continue;
         for (int k = 0; k < 2; k++)
             site_stats(probe_at(probes, &layout, PROBE_norm_input_stats, l, k),
                        probe_at(probes, &layout, PROBE_norm_input_hist, l, k), m->act.scores, norm_in[k], T, d);
         for (int s = 0; s < N_SITES; s++)
             site_stats(probe_at(probes, &layout, PROBE_site_stats, l, s), probe_at(probes, &layout, PROBE_site_hist, l, s),
                        probe_at(probes, &layout, PROBE_site_token_rms, l, s), site[s], T, s == SITE_ffn_hidden ? ff : d);
-        x = site[SITE_resid_out];
     }
 
     if (layout.arrays[PROBE_final_norm_output].size) {  // pre-norm's final norm
@@ -269,13 +275,15 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
         norm_forward(c, out, probe_at(probes, &layout, PROBE_final_norm_normalized, 0, 0),
                      probe_at(probes, &layout, PROBE_final_norm_mean, 0, 0),
                      probe_at(probes, &layout, PROBE_final_norm_divisor, 0, 0), x, m->w.norm, m->w.norm_bias, T);
-        site_stats(probe_at(probes, &layout, PROBE_final_stats, 0, 0), probe_at(probes, &layout, PROBE_final_hist, 0, 0),
-                   probe_at(probes, &layout, PROBE_final_token_rms, 0, 0), out, T, d);
+        if (!m->probes_off)
+            site_stats(probe_at(probes, &layout, PROBE_final_stats, 0, 0), probe_at(probes, &layout, PROBE_final_hist, 0, 0),
+                       probe_at(probes, &layout, PROBE_final_token_rms, 0, 0), out, T, d);
         x = out;
     }
     float* logits = probe_at(probes, &layout, PROBE_logits, 0, 0);
     matmul(logits, x, m->w.output, T, VOCAB, d);
     float* probs = probe_at(probes, &layout, PROBE_probs, 0, 0);
-    for (int t = 0; t < T; t++) softmax(probs + (size_t)t * VOCAB, logits + (size_t)t * VOCAB, VOCAB);
+    if (!m->probes_off)
+        for (int t = 0; t < T; t++) softmax(probs + (size_t)t * VOCAB, logits + (size_t)t * VOCAB, VOCAB);
     return status_ok();
 }

@@ -2,6 +2,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "simd.h"
@@ -199,6 +200,10 @@ void row_moments(const float* x, int n, float* sum_out, float* m2, float* min_ou
 }
 
 size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, float scale) {
+    // integer counts, four interleaved copies: consecutive values in one bin
+    // would otherwise wait on each other's float add
+    uint32_t counts[4][256] = {{0}};
+    if (bins > 256) bins = 256;
     vec low = vec_splat(lo), k = vec_splat(scale), zero = vec_splat(0), top = vec_splat((float)(bins - 1));
     size_t zeros = 0, i = 0;
     int index[4];
@@ -206,13 +211,14 @@ size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, 
         vec v = vec_load(x + i);
         zeros += (size_t)vec_count_true(vec_eq(v, zero));
         vec_to_int(index, vec_min(vec_max(vec_floor(vec_mul(vec_sub(v, low), k)), zero), top));
-        hist[index[0]] += 1, hist[index[1]] += 1, hist[index[2]] += 1, hist[index[3]] += 1;
+        counts[0][index[0]]++, counts[1][index[1]]++, counts[2][index[2]]++, counts[3][index[3]]++;
     }
     for (; i < n; i++) {
         zeros += x[i] == 0.0f;
         vec_to_int(index, vec_min(vec_max(vec_floor(vec_mul(vec_sub(vec_splat(x[i]), low), k)), zero), top));
-        hist[index[0]] += 1;
+        counts[0][index[0]]++;
     }
+    for (int b = 0; b < bins; b++) hist[b] += (float)(counts[0][b] + counts[1][b] + counts[2][b] + counts[3][b]);
     return zeros;
 }
 
@@ -223,10 +229,13 @@ void row_mean(float* mean, const float* x, int T, int d) {
 // ---------------------------------------------------------------- softmax
 
 void softmax(float* out, const float* x, int n) {
-    float max = -INFINITY;
-    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
-    vec m = vec_splat(max), total = vec_splat(0);
+    vec vmax = vec_splat(-INFINITY);
     int i = 0;
+    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vmax = vec_max(vmax, vec_load(x + i));
+    float max = vec_hmax(vmax);
+    for (; i < n; i++) max = x[i] > max ? x[i] : max;
+    vec m = vec_splat(max), total = vec_splat(0);
+    i = 0;
     for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
         vec e = vec_exp(vec_sub(vec_load(x + i), m));
         vec_store(out + i, e);

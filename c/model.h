@@ -59,6 +59,7 @@ typedef struct {
     float* rope_cos;    // (T, hd/2)
     float* rope_sin;    // (T, hd/2)
     float* scores;      // (T)
+    float* key_t;       // (head_dim, T)  one head's keys, transposed and scaled by 1/sqrt(hd)
 } Activations;
 
 typedef struct Model {
@@ -67,6 +68,7 @@ typedef struct Model {
     int has_weights;
     int weights_from_file;
     int rebuilt;            // the last configure made new weights (the page says so next to its timing)
+    int probes_off;         // benchmarks only: skip the statistics, to measure what they cost
     Weights w;
     TensorInfo* tensors;
     int n_tensors;

@@ -118,6 +118,8 @@ EXPORT const char* ns_fields(Api* api) {
 
 EXPORT int ns_weights_from_file(Api* api) { return api->model.weights_from_file; }
 EXPORT int ns_rebuilt(Api* api) { return api->model.rebuilt; }
+// Benchmarks only: 0 skips the site statistics, histograms and norm-input records.
+EXPORT void ns_set_probes(Api* api, int on) { api->model.probes_off = !on; }
 
 // Builds the pending config's weights (if needed) and serializes them.
 EXPORT const uint8_t* ns_save(Api* api) {

@@ -1,0 +1,182 @@
+// suite.mjs — every measurement, written once and run both in Node and in
+// Chromium: our forward (SIMD and scalar builds) against the tfjs WASM
+// backend (XNNPACK) on the same weights, kernels at the model's shapes, the
+// probes' share of a forward, and the machine's WASM SIMD multiply-add peak.
+import { tfjsForward } from './tfjs-forward.mjs';
+
+export const MODELS = [
+  { n_layers: 2, d_model: 32, n_heads: 4, T: 16 },
+  { n_layers: 6, d_model: 64, n_heads: 4, T: 64 },  // the page's default model
+  { n_layers: 12, d_model: 128, n_heads: 4, T: 64 },
+  { n_layers: 12, d_model: 256, n_heads: 4, T: 64 },
+  { n_layers: 24, d_model: 256, n_heads: 8, T: 128 },
+  { n_layers: 24, d_model: 512, n_heads: 8, T: 128 },
+  { n_layers: 48, d_model: 128, n_heads: 4, T: 256 },
+  { n_layers: 6, d_model: 512, n_heads: 8, T: 256 },
+];
+
+const TEXT = 'The quick brown fox jumps over the lazy dog. Normalization keeps a deep stack trainable. ';
+const textOf = (T) => TEXT.repeat(Math.ceil(T / TEXT.length)).slice(0, T);
+
+const now = () => performance.now();
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const quantile = (xs, q) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]; };
+
+/** Median ms of fn over repeated runs (after warm-up), with the quartiles. */
+export function time(fn, { reps = 15, warmup = 2, budgetMs = 2500 } = {}) {
+  for (let i = 0; i < warmup; i++) fn();
+  const times = [];
+  const start = now();
+  while (times.length < reps && (times.length < 3 || now() - start < budgetMs)) {
+    const t = now();
+    fn();
+    times.push(now() - t);
+  }
+  return { median: quantile(times, 0.5), q1: quantile(times, 0.25), q3: quantile(times, 0.75), n: times.length };
+}
+
+export const forwardFlops = ({ n_layers: L, d_model: d, T }, ff = 4 * d) =>
+  L * (8 * T * d * d + 4 * T * d * ff + 2 * T * (T + 1) * d) + 2 * T * d * 256;
+
+/** Buffers in one instance's memory; views are re-derived on use (memory may grow). */
+function heap(wasm) {
+  const ptrs = [];
+  return {
+    alloc(values) {
+      const ptr = wasm.ns_malloc(values.length * 4) >>> 0;
+      new Float32Array(wasm.memory.buffer, ptr, values.length).set(values);
+      ptrs.push(ptr);
+      return ptr;
+    },
+    free() { ptrs.forEach((p) => wasm.ns_free(p)); },
+  };
+}
+
+const random = (n, seed = 1) => {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5));
+};
+
+function matmulGflops(wasm, T, rows, cols) {
+  const h = heap(wasm);
+  const x = h.alloc(random(T * cols, 1)), w = h.alloc(random(rows * cols, 2));
+  const panels = h.alloc(new Float32Array(wasm.ns_packed_size(rows, cols)));
+  const out = h.alloc(new Float32Array(T * rows));
+  wasm.ns_pack(panels, w, rows, cols);
+  const reps = Math.max(1, Math.round(2e7 / (T * rows * cols)));
+  const t = time(() => wasm.ns_kernel_matmul(out, x, panels, T, rows, cols, reps));
+  h.free();
+  return (2 * T * rows * cols * reps) / (t.median * 1e6);
+}
+
+// XNNPACK's best path here: B already [in, out], result left in WASM memory
+// (reading it back with dataSync adds ~10 ms per call in this tfjs version).
+function tfjsMatmulGflops(tf, T, rows, cols) {
+  const a = tf.tensor(random(T * cols, 1), [T, cols]), b = tf.tensor(random(cols * rows, 2), [cols, rows]);
+  const reps = Math.max(1, Math.round(2e7 / (T * rows * cols)));
+  const t = time(() => tf.tidy(() => { for (let r = 0; r < reps; r++) tf.matMul(a, b); }));
+  a.dispose(), b.dispose();
+  return (2 * T * rows * cols * reps) / (t.median * 1e6);
+}
+
+function normTimes(wasm, T, d) {
+  const h = heap(wasm);
+  const x = h.alloc(random(T * d, 3)), g = h.alloc(random(d, 4)), b = h.alloc(random(d, 5));
+  const out = h.alloc(new Float32Array(T * d)), scratch = h.alloc(new Float32Array(2 * T));
+  const reps = Math.max(1, Math.round(2e6 / (T * d)));
+  // interleaved, so drift on a shared machine hits both alike
+  const ln = [], rms = [];
+  for (let i = 0; i < 15; i++) {
+    ln.push(time(() => wasm.ns_kernel_layernorm(out, scratch, x, g, b, T, d, reps), { reps: 3, warmup: 1 }).median / reps);
+    rms.push(time(() => wasm.ns_kernel_rmsnorm(out, scratch, x, g, T, d, reps), { reps: 3, warmup: 1 }).median / reps);
+  }
+  h.free();
+  const ratios = ln.map((l, i) => l / rms[i]);
+  return {
+    layernorm_us: 1000 * quantile(ln, 0.5), rmsnorm_us: 1000 * quantile(rms, 0.5),
+    ratio: quantile(ratios, 0.5), ratio_q1: quantile(ratios, 0.25), ratio_q3: quantile(ratios, 0.75),
+  };
+}
+
+function kernelTimes(wasm) {
+  const h = heap(wasm);
+  const rows = 4 * 64, n = 64;
+  const x = h.alloc(random(rows * n, 6)), out = h.alloc(new Float32Array(rows * n));
+  const softmax = time(() => wasm.ns_kernel_softmax(out, x, rows, n, 20)).median / 20;
+  const T = 64, hd = 16;
+  const q = h.alloc(random(T * hd, 7)), cos = h.alloc(random(T * hd / 2, 8)), sin = h.alloc(random(T * hd / 2, 9));
+  const rope = time(() => wasm.ns_kernel_rope(out, q, cos, sin, T, hd, 200)).median / 200;
+  h.free();
+  return { softmax_256x64_us: 1000 * softmax, rope_64x16_us: 1000 * rope };
+}
+
+function peakGflops(wasm) {
+  const iterations = 5e6;
+  const t = time(() => wasm.ns_peak_madd(iterations), { reps: 7 });
+  return (iterations * 8 * 4 * 2) / (t.median * 1e6);  // 8 multiply–add pairs × 4 lanes × 2 flops
+}
+
+function modelConfig(m) {
+  return {
+    n_layers: m.n_layers, d_model: m.d_model, n_heads: m.n_heads, d_ff: 4 * m.d_model, max_tokens: Math.max(m.T, 16),
+    norm: 'layernorm', placement: 'pre', activation: 'gelu', pos: 'rope', residual: 'on',
+    rope_theta: 10000, rope_pairing: 'interleaved', norm_eps: 1e-5, init_std: 0.02, seed: 1,
+  };
+}
+
+function forwardTime(scope, config, T, probes = true) {
+  const model = scope.model();
+  const text = textOf(T);
+  model.run(config, text);
+  scope.wasm.ns_set_probes(model.ptr, probes ? 1 : 0);
+  const t = time(() => model.run(null, text), { reps: T >= 256 || config.d_model >= 512 ? 7 : 21 });
+  model.free();
+  return t;
+}
+
+/** Runs everything; `log` reports progress. */
+export async function runSuite({ simd, scalar, tf, where, log = () => {}, models = MODELS }) {
+  const result = { where, date: new Date().toISOString(), models: [], matmul: [], norms: [], kernels: null };
+  log(`${where}: peak`);
+  result.peak = { simd_gflops: peakGflops(simd.wasm), scalar_gflops: peakGflops(scalar.wasm) };
+  log(`${where}: matmul`);
+  for (const [T, rows, cols] of [[64, 256, 64], [64, 1024, 256], [64, 256, 1024], [128, 2048, 512]])
+    result.matmul.push({
+      shape: `[${T}×${cols}]·[${cols}×${rows}]`, T, rows, cols,
+      simd_gflops: matmulGflops(simd.wasm, T, rows, cols), scalar_gflops: matmulGflops(scalar.wasm, T, rows, cols),
+      tfjs_gflops: tfjsMatmulGflops(tf, T, rows, cols),
+    });
+  log(`${where}: norms`);
+  for (const d of [64, 256, 512, 1024]) result.norms.push({ d, T: 64, ...normTimes(simd.wasm, 64, d) });
+  result.kernels = kernelTimes(simd.wasm);
+  for (const m of models) {
+    log(`${where}: forward L=${m.n_layers} d=${m.d_model} T=${m.T}`);
+    const config = modelConfig(m);
+    const ours = forwardTime(simd, config, m.T);
+    const noProbes = forwardTime(simd, config, m.T, false);
+    const scalarTime = forwardTime(scalar, config, m.T);
+    const forward = tfjsForward(tf, config, simd.save(config));
+    const tokens = Array.from(new TextEncoder().encode(textOf(m.T)));
+    // cross-check: the peer computes the same logits from the same weights
+    const ref = simd.model();
+    const logits = ref.run(config, textOf(m.T)).array('logits').slice();
+    ref.free();
+    const theirs = forward(tokens);
+    let diff = 0, scale = 0;
+    for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(logits[i] - theirs[i])), scale = Math.max(scale, Math.abs(logits[i]));
+    const reps = { reps: m.T >= 256 || m.d_model >= 512 ? 7 : 21 };
+    const peer = time(() => forward(tokens, { read: false }), reps);
+    const peerRead = time(() => forward(tokens), reps);
+    const flops = forwardFlops(m);
+    result.models.push({
+      ...m, flops,
+      ms: ours.median, ms_q1: ours.q1, ms_q3: ours.q3, gflops: flops / (ours.median * 1e6),
+      ms_no_probes: noProbes.median, probe_share: 1 - noProbes.median / ours.median,
+      scalar_ms: scalarTime.median, simd_speedup: scalarTime.median / ours.median,
+      tfjs_ms: peer.median, tfjs_gflops: flops / (peer.median * 1e6), speedup_vs_tfjs: peer.median / ours.median,
+      tfjs_ms_with_readback: peerRead.median,
+      logits_max_abs_diff: diff, logits_scale: scale,
+    });
+  }
+  return result;
+}
