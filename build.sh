@@ -125,9 +125,14 @@ case "${1:-build}" in
     test_js
     say "all tests passed"
     ;;
+  bench)
+    build_all
+    say "benchmarks: Node and Chromium, normscope (SIMD, scalar) against tfjs-wasm (XNNPACK); writes docs/bench.json and the README table"
+    node tests/bench/run.mjs
+    ;;
   clean) rm -rf build web/dist ;;
   *)
-    echo "usage: ./build.sh [build|serve|test|clean]" >&2
+    echo "usage: ./build.sh [build|serve|test|bench|clean]" >&2
     exit 2
     ;;
 esac

@@ -261,12 +261,20 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
         // the per-token rms of a norm's input lands in a scratch row: the divisor already tells it
         x = site[SITE_resid_out];
         if (m->probes_off) continue;
-        for (int k = 0; k < 2; k++)
-            site_stats(probe_at(probes, &layout, PROBE_norm_input_stats, l, k),
-                       probe_at(probes, &layout, PROBE_norm_input_hist, l, k), m->act.scores, norm_in[k], T, d);
         for (int s = 0; s < N_SITES; s++)
             site_stats(probe_at(probes, &layout, PROBE_site_stats, l, s), probe_at(probes, &layout, PROBE_site_hist, l, s),
                        probe_at(probes, &layout, PROBE_site_token_rms, l, s), site[s], T, s == SITE_ffn_hidden ? ff : d);
+        // Pre-norm's norm inputs are the sites resid_in and resid_mid: copy their
+        // statistics. Post-norm's (x + sublayer) are no site: compute them.
+        for (int k = 0; k < 2; k++) {
+            float* stats = probe_at(probes, &layout, PROBE_norm_input_stats, l, k);
+            float* hist = probe_at(probes, &layout, PROBE_norm_input_hist, l, k);
+            if (c->placement == PLACE_PRE) {
+                Site same = k == 0 ? SITE_resid_in : SITE_resid_mid;
+                memcpy(stats, probe_at(probes, &layout, PROBE_site_stats, l, same), N_STATS * sizeof(float));
+                memcpy(hist, probe_at(probes, &layout, PROBE_site_hist, l, same), HIST_BINS * sizeof(float));
+            } else site_stats(stats, hist, m->act.scores, norm_in[k], T, d);
+        }
     }
 
     if (layout.arrays[PROBE_final_norm_output].size) {  // pre-norm's final norm

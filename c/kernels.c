@@ -202,8 +202,8 @@ void row_moments(const float* x, int n, float* sum_out, float* m2, float* min_ou
 size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, float scale) {
     // integer counts, four interleaved copies: consecutive values in one bin
     // would otherwise wait on each other's float add
-    uint32_t counts[4][256] = {{0}};
-    if (bins > 256) bins = 256;
+    uint32_t counts[4][HIST_MAX_BINS] = {{0}};  // small: zeroing it is a fixed cost per site
+    if (bins > HIST_MAX_BINS) bins = HIST_MAX_BINS;
     vec low = vec_splat(lo), k = vec_splat(scale), zero = vec_splat(0), top = vec_splat((float)(bins - 1));
     size_t zeros = 0, i = 0;
     int index[4];

@@ -35,7 +35,7 @@ async function open(path, { width = 1280 } = {}) {
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
   page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push(`off-site request: ${r.url()}`); });
   await page.goto(`${server.url}${path}`);
-  await page.locator('norm-scope .panel').first().waitFor();
+  await page.locator('norm-scope section.panel:not([hidden])').first().waitFor();
   await page.waitForFunction(() => document.querySelector('norm-scope')?.runs);
   return { page, problems };
 }
@@ -46,7 +46,7 @@ const status = (page) => page.locator('norm-scope header .status').textContent()
 test('the page loads with no console error and nothing fetched off the site', async () => {
   const { page, problems } = await open('index.html');
   assert.match(await status(page), /44 tokens · pre-norm LayerNorm/);
-  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 7);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 8);
   for (const name of ['LayerNorm', 'RMSNorm', 'None', 'Pre-norm', 'Post-norm', 'Previous layer', 'Next layer'])
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
   assert.deepEqual(problems, []);
@@ -172,6 +172,19 @@ test('bad URL state shows a message naming the field and the range; the field fa
   await page.close();
 });
 
+test('the speed panel times LayerNorm and RMSNorm at the current d_model', async () => {
+  const { page, problems } = await open('index.html?d_model=128&panels=speed');
+  const readout = page.locator('section[data-panel=speed] .readout');
+  assert.match(await readout.textContent(), /Press the button/);
+  await page.getByRole('button', { name: 'Time both norms at d_model 128' }).click();
+  await page.waitForFunction(() => /LayerNorm [\d.]+ µs, RMSNorm [\d.]+ µs/.test(
+    document.querySelector('norm-scope').shadowRoot.querySelector('section[data-panel=speed] .readout').textContent));
+  assert.match(await readout.textContent(), /ratio \d+\.\d\d, quartiles \d+\.\d\d–\d+\.\d\d/);
+  assert.equal(await page.locator('section[data-panel=speed] circle').count(), 30);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a panel exports as PNG and the run as JSON', async () => {
   const { page } = await open('index.html?n_layers=3&panels=depth,attention');
   for (const panel of ['depth', 'attention']) {
@@ -252,6 +265,8 @@ test('embed.html loads with state from its URL', async () => {
 test('each panel draws at 1280 and 400 px wide (screenshots in build/shots/)', async () => {
   for (const width of [1280, 400]) {
     const { page, problems } = await open('index.html?compare=placement&n_layers=8&init=xavier', { width });
+    await page.locator('section[data-panel=speed] .sub button').click();
+    await page.locator('section[data-panel=speed] svg').waitFor();
     for (const section of await page.locator('norm-scope section.panel').all()) {
       const name = await section.getAttribute('data-panel');
       const box = await section.boundingBox();

@@ -11,6 +11,7 @@ import { drawDiagram, SITE_ORDER } from './diagram.js';
 import { PANEL_LIST } from './panels/index.js';
 import { VIEWS } from './views.js';
 import { downloadBlob, panelPng } from './export.js';
+import { timeNorms } from './norm-timing.js';
 
 const scopePromise = NormScope.load();
 
@@ -34,6 +35,7 @@ export class NormScopeElement extends HTMLElement {
     this.pending = 0;
     this.runs = null;
     this.ready = false;
+    this.normTimings = new Map();  // d_model → the last timing on this machine
   }
 
   connectedCallback() {
@@ -288,6 +290,11 @@ export class NormScopeElement extends HTMLElement {
       a, b, modelA: this.modelA, modelB: b ? this.modelB : null, state,
       labels: { a: describe(a.config), b: b ? describe(b.config) : null },
       select: (patch) => this.set(patch),
+      normTimings: this.normTimings,
+      timeNorms: (d) => {
+        this.normTimings.set(d, timeNorms(this.scope, d));
+        this.update();
+      },
     };
     for (const panel of PANEL_LIST) {
       const { section, body } = this.panelEls[panel.name];

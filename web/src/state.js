@@ -4,7 +4,7 @@
 // URL, the element's attributes and the controls.
 
 export const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
-export const PANELS = ['depth', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next'];
+export const PANELS = ['depth', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
 export const COMPARE = ['off', 'placement', 'norm', 'residual'];
 
 const PAGE_FIELDS = [

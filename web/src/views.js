@@ -135,4 +135,9 @@ export function charOf(byte) {
   return `0x${byte.toString(16).padStart(2, '0')}`;
 }
 
-export const VIEWS = { depth, histogram, vector, heatmap, attention, rope, next };
+function speed({ a, normTimings }) {
+  const d = a.config.d_model;
+  return { d, result: normTimings.get(d) ?? null };
+}
+
+export const VIEWS = { depth, histogram, vector, heatmap, attention, rope, next, speed };

@@ -6,5 +6,6 @@ import * as heatmap from './heatmap.js';
 import * as rope from './rope.js';
 import * as attention from './attention.js';
 import * as next from './next.js';
+import * as speed from './speed.js';
 
-export const PANEL_LIST = [depth, histogram, vector, heatmap, rope, attention, next];
+export const PANEL_LIST = [depth, histogram, vector, heatmap, rope, attention, next, speed];
