@@ -290,8 +290,6 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
     }
     float* logits = probe_at(probes, &layout, PROBE_logits, 0, 0);
     matmul(logits, x, m->w.output, T, VOCAB, d);
-    float* probs = probe_at(probes, &layout, PROBE_probs, 0, 0);
-    if (!m->probes_off)
-        for (int t = 0; t < T; t++) softmax(probs + (size_t)t * VOCAB, logits + (size_t)t * VOCAB, VOCAB);
+    if (!m->probes_off) softmax(probe_at(probes, &layout, PROBE_probs, 0, 0), logits + (size_t)(T - 1) * VOCAB, VOCAB);
     return status_ok();
 }

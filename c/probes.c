@@ -57,7 +57,7 @@ void probes_layout(ProbeLayout* layout, const Config* c, int T) {
     set_shape(layout, PROBE_attn_q_rot, 4, rope ? L : 0, T, H, hd);
     set_shape(layout, PROBE_attn_k_rot, 4, rope ? L : 0, T, H, hd);
     set_shape(layout, PROBE_logits, 2, T, VOCAB, 0, 0);
-    set_shape(layout, PROBE_probs, 2, T, VOCAB, 0, 0);  // softmax of the logits
+    set_shape(layout, PROBE_probs, 1, VOCAB, 0, 0, 0);  // softmax of the last position's logits: the next byte
     uint64_t offset = 0;
     for (int i = 0; i < N_PROBE_ARRAYS; i++) {
         layout->arrays[i].offset = offset;

@@ -124,6 +124,10 @@ test('views are zero-copy over WASM memory, and a stale run refuses to be read',
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'attention rows sum to 1');
     for (let s = t + 1; s < 9; s++) assert.equal(row[s], 0, 'causal: no attention to the future');
   }
+  // probs: the softmax of the last position's logits, computed independently here
+  const logits = run.array('logits').slice(8 * 256, 9 * 256), probsC = run.array('probs');
+  const max = Math.max(...logits), exps = Array.from(logits, (v) => Math.exp(v - max)), total = exps.reduce((x, y) => x + y, 0);
+  exps.forEach((e, i) => assert.ok(Math.abs(probsC[i] - e / total) <= 1e-6 + 1e-5 * (e / total), `probs[${i}]`));
   model.run({ n_layers: 2 }, 'again');
   assert.throws(() => run.array('logits'), /stale/);
   assert.throws(() => run.stat(0, 'resid_mix', 'rms'), /stale|unknown site/);

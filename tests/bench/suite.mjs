@@ -3,6 +3,7 @@
 // backend (XNNPACK) on the same weights, kernels at the model's shapes, the
 // probes' share of a forward, and the machine's WASM SIMD multiply-add peak.
 import { tfjsForward } from './tfjs-forward.mjs';
+import { quartiles, timeNorms } from '../../web/src/norm-timing.js';
 
 export const MODELS = [
   { n_layers: 2, d_model: 32, n_heads: 4, T: 16 },
@@ -79,23 +80,11 @@ function tfjsMatmulGflops(tf, T, rows, cols) {
   return (2 * T * rows * cols * reps) / (t.median * 1e6);
 }
 
-function normTimes(wasm, T, d) {
-  const h = heap(wasm);
-  const x = h.alloc(random(T * d, 3)), g = h.alloc(random(d, 4)), b = h.alloc(random(d, 5));
-  const out = h.alloc(new Float32Array(T * d)), scratch = h.alloc(new Float32Array(2 * T));
-  const reps = Math.max(1, Math.round(2e6 / (T * d)));
-  // interleaved, so drift on a shared machine hits both alike
-  const ln = [], rms = [];
-  for (let i = 0; i < 15; i++) {
-    ln.push(time(() => wasm.ns_kernel_layernorm(out, scratch, x, g, b, T, d, reps), { reps: 3, warmup: 1 }).median / reps);
-    rms.push(time(() => wasm.ns_kernel_rmsnorm(out, scratch, x, g, T, d, reps), { reps: 3, warmup: 1 }).median / reps);
-  }
-  h.free();
-  const ratios = ln.map((l, i) => l / rms[i]);
-  return {
-    layernorm_us: 1000 * quantile(ln, 0.5), rmsnorm_us: 1000 * quantile(rms, 0.5),
-    ratio: quantile(ratios, 0.5), ratio_q1: quantile(ratios, 0.25), ratio_q3: quantile(ratios, 0.75),
-  };
+// The page's own timing (web/src/norm-timing.js): what a learner sees, measured here too.
+function normTimes(scope, T, d) {
+  const r = timeNorms(scope, d, { T });
+  const ln = quartiles(r.layernorm_us), rms = quartiles(r.rmsnorm_us), ratio = quartiles(r.ratios);
+  return { layernorm_us: ln.median, rmsnorm_us: rms.median, ratio: ratio.median, ratio_q1: ratio.q1, ratio_q3: ratio.q3 };
 }
 
 function kernelTimes(wasm) {
@@ -149,7 +138,7 @@ export async function runSuite({ simd, scalar, tf, where, log = () => {}, models
       tfjs_gflops: tfjsMatmulGflops(tf, T, rows, cols),
     });
   log(`${where}: norms`);
-  for (const d of [64, 256, 512, 1024]) result.norms.push({ d, T: 64, ...normTimes(simd.wasm, 64, d) });
+  for (const d of [64, 256, 512, 1024]) result.norms.push({ d, T: 64, ...normTimes(simd, 64, d) });
   result.kernels = kernelTimes(simd.wasm);
   for (const m of models) {
     log(`${where}: forward L=${m.n_layers} d=${m.d_model} T=${m.T}`);

@@ -13,12 +13,18 @@ export function timeNorms(scope, d, { T = 64, rounds = 15 } = {}) {
     for (let i = 0; i < n; i++) view[i] = ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
   };
   fill(x, T * d), fill(gamma, d), fill(beta, d);
-  // enough repetitions that one sample takes ~2 ms (the browser clock is coarse)
-  const reps = Math.max(1, Math.round(4e5 / (T * d)));
-  const sample = (fn) => { const t = now(); fn(); return ((now() - t) * 1000) / reps; };
+  // Browsers coarsen performance.now() (to 0.1 ms, with jitter): repeat each
+  // kernel until one sample takes ≥ 5 ms, so the clock's step is under 2 %.
+  let reps = 1;
   const ln = () => w.ns_kernel_layernorm(out, scratch, x, gamma, beta, T, d, reps);
   const rms = () => w.ns_kernel_rmsnorm(out, scratch, x, gamma, T, d, reps);
-  ln(), rms();
+  for (;;) {
+    const t = now();
+    rms();
+    if (now() - t >= 5 || reps > 1e7) break;
+    reps *= 2;
+  }
+  const sample = (fn) => { const t = now(); fn(); return ((now() - t) * 1000) / reps; };
   const result = { d, T, layernorm_us: [], rmsnorm_us: [], ratios: [] };
   for (let r = 0; r < rounds; r++) {
     const a = sample(ln), b = sample(rms);

@@ -120,8 +120,7 @@ function rope({ a, state }) {
 
 function next({ a, b, labels }) {
   const top = (run) => {
-    const T = run.nTokens;
-    const probs = run.array('probs').slice((T - 1) * 256, T * 256);
+    const probs = run.array('probs').slice();
     return Array.from(probs, (p, byte) => ({ byte, p, char: charOf(byte) }))
       .sort((x, y) => (Number.isNaN(y.p) ? -1 : y.p - x.p)).slice(0, 10);
   };

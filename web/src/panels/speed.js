@@ -7,7 +7,7 @@ import { quartiles } from '../norm-timing.js';
 
 export const name = 'speed';
 export const title = 'RMSNorm vs LayerNorm in your browser';
-export const note = 'Times the two norm kernels this model runs, 64 tokens at the current d_model, 15 rounds interleaved. The notes claim RMSNorm is 15–20 % faster; the RMSNorm paper measured 7–64 % end to end.';
+export const note = 'Times the two norm kernels this model runs, 64 tokens at the current d_model, 15 rounds interleaved (about 2 s). The notes claim RMSNorm is 15–20 % faster; the RMSNorm paper measured 7–64 % end to end.';
 
 export function render(container, view, ctx) {
   container.replaceChildren();
@@ -23,7 +23,7 @@ export function render(container, view, ctx) {
   text.className = 'readout';
   container.append(text);
   if (!view.result) {
-    text.textContent = 'Press the button to measure (it takes about a second).';
+    text.textContent = 'Press the button to measure.';
     return;
   }
   const r = view.result;
@@ -42,7 +42,7 @@ export function render(container, view, ctx) {
   const all = [...r.layernorm_us, ...r.rmsnorm_us];
   const x = scaleLinear().domain([0, Math.max(...all) * 1.1]).range([0, f.width]).nice();
   const y = scalePoint().domain(['LayerNorm', 'RMSNorm']).range([0, f.height]).padding(0.6);
-  f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(5, '~g'));
+  f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(5));
   f.g.append('g').attr('class', 'axis').call(axisLeft(y));
   f.g.append('text').attr('class', 'axis-label').attr('x', f.width).attr('y', f.height + 26).attr('text-anchor', 'end').text('µs per call');
   for (const [label, values, color] of [['LayerNorm', r.layernorm_us, COLOR_A], ['RMSNorm', r.rmsnorm_us, COLOR_B]]) {
