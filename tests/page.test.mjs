@@ -152,7 +152,7 @@ test('hostile text in the URL runs no script and is shown as text', async () => 
 });
 
 test('bad URL state shows a message naming the field and the range; the field falls back', async () => {
-  const { page, problems } = await open('index.html?n_layers=500&norm=batchnorm&layer=3&panels=depth,bogus&scale=99&d_model=64');
+  let { page, problems } = await open('index.html?n_layers=500&norm=batchnorm&layer=3&panels=depth,bogus&scale=99&d_model=64');
   const message = await page.locator('norm-scope .message').textContent();
   assert.match(message, /n_layers must be an integer from 1 to 96 \(got "500"\)/);
   assert.match(message, /norm must be one of: layernorm rmsnorm none \(got "batchnorm"\)/);  // C's words
@@ -161,6 +161,14 @@ test('bad URL state shows a message naming the field and the range; the field fa
   assert.match(await status(page), /pre-norm LayerNorm/);  // defaults
   assert.equal(await page.locator('norm-scope input[name=n_layers]').inputValue(), '6');
   assert.match(await page.locator('norm-scope .stepper .where').textContent(), /layer 3/);  // the valid part stays
+  await page.close();
+  const deep = await open('index.html?n_layers=4&layer=9&head=7');
+  const deepMessage = await deep.page.locator('norm-scope .message').textContent();
+  assert.match(deepMessage, /layer must be 0 to 3 for this model \(got 9\)/);
+  assert.match(deepMessage, /head must be 0 to 3 for this model \(got 7\)/);
+  assert.match(await deep.page.locator('norm-scope .stepper .where').textContent(), /layer 0/);
+  await deep.page.close();
+  ({ page, problems } = await open('index.html?n_layers=500&norm=batchnorm'));
   // a bad typed value: message, the last drawing stays, the page keeps working
   await page.locator('norm-scope input[name=d_model]').fill('30');
   await page.waitForFunction(() => /d_model \(30\) must be divisible by n_heads \(4\)/.test(

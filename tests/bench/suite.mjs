@@ -23,15 +23,25 @@ const now = () => performance.now();
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const quantile = (xs, q) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]; };
 
-/** Median ms of fn over repeated runs (after warm-up), with the quartiles. */
-export function time(fn, { reps = 15, warmup = 2, budgetMs = 2500 } = {}) {
+/**
+ * Median ms of one call of fn, with the quartiles. Each sample repeats fn
+ * until it lasts ≥ 5 ms: browsers coarsen performance.now() to 0.1 ms.
+ */
+export function time(fn, { reps = 15, warmup = 2, budgetMs = 2500, minSampleMs = 5 } = {}) {
   for (let i = 0; i < warmup; i++) fn();
+  let inner = 1;
+  for (;;) {
+    const t = now();
+    for (let i = 0; i < inner; i++) fn();
+    if (now() - t >= minSampleMs || inner >= 1 << 20) break;
+    inner *= 2;
+  }
   const times = [];
   const start = now();
   while (times.length < reps && (times.length < 3 || now() - start < budgetMs)) {
     const t = now();
-    fn();
-    times.push(now() - t);
+    for (let i = 0; i < inner; i++) fn();
+    times.push((now() - t) / inner);
   }
   return { median: quantile(times, 0.5), q1: quantile(times, 0.25), q3: quantile(times, 0.75), n: times.length };
 }

@@ -49,15 +49,12 @@ export class NormScopeElement extends HTMLElement {
       source ? source.get(name) : this.getAttribute(attributeName(name)));
     this.state = state;
     this.notices = errors;
+    this.fromOutside = true;  // a cursor past the model's end is reported, not clamped
     this.checkModelFields();
     this.build();
     this.ready = true;
     this.update();
     if (this.urlState) addEventListener('popstate', () => this.fromUrl());
-  }
-
-  disconnectedCallback() {
-    // models are kept: an element moved in the DOM reconnects to the same state
   }
 
   attributeChangedCallback(name, old, value) {
@@ -74,6 +71,7 @@ export class NormScopeElement extends HTMLElement {
     const { state, errors } = readState(this.fields, (name) => new URLSearchParams(location.search).get(name));
     this.state = state;
     this.notices = errors;
+    this.fromOutside = true;
     this.checkModelFields();
     this.rebuildControls();
     this.schedule();
@@ -188,7 +186,7 @@ export class NormScopeElement extends HTMLElement {
   rebuildControls() {
     this.setControls = buildControls(this.form, this.fields, this.state, this.state.controls,
       (name, text) => this.onControl(name, text));
-    this.stepper.hidden = !shown(this.state.controls, 'layer') && this.state.controls !== 'all';
+    this.stepper.hidden = !shown(this.state.controls, 'layer');
   }
 
   // ---------------------------------------------------------------- state
