@@ -71,3 +71,24 @@ export function plotWidth(container, fallback = 560) {
   const w = container.clientWidth || fallback;
   return Math.max(260, Math.min(w, 900));
 }
+
+/** A row of panel controls under the title. */
+export function controlRow(container) {
+  const row = document.createElement('div');
+  row.className = 'sub';
+  container.append(row);
+  return row;
+}
+
+/** A labelled select in a control row; options are [value, text] pairs. */
+export function selectControl(row, labelText, options, value, onChange) {
+  const label = document.createElement('label');
+  label.textContent = labelText;
+  const select = document.createElement('select');
+  for (const [v, text] of options) select.append(new Option(text, v));
+  select.value = value;
+  select.addEventListener('change', () => onChange(select.value));
+  label.append(select);
+  row.append(label);
+  return select;
+}

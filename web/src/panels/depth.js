@@ -4,7 +4,7 @@ import { scaleLinear, scaleLog } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { line } from 'd3-shape';
 import { pointer } from 'd3-selection';
-import { OKABE_ITO, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
+import { OKABE_ITO, axisLabel, controlRow, formatNumber, frame, legend, plotWidth, readout, selectControl } from '../plot.js';
 
 const STREAM = new Set(['resid_in', 'resid_mid', 'resid_out']);
 
@@ -15,17 +15,8 @@ export const wide = true;
 
 export function render(container, view, ctx) {
   container.replaceChildren();
-  const sub = document.createElement('div');
-  sub.className = 'sub';
-  const label = document.createElement('label');
-  label.textContent = 'statistic';
-  const select = document.createElement('select');
-  for (const s of ['rms', 'std', 'absmax']) select.append(new Option(s, s));
-  select.value = view.stat;
-  select.addEventListener('change', () => ctx.select({ stat: select.value }));
-  label.append(select);
-  sub.append(label);
-  container.append(sub);
+  selectControl(controlRow(container), 'statistic', ['rms', 'std', 'absmax'].map((s) => [s, s]), view.stat,
+    (stat) => ctx.select({ stat }));
 
   const plot = document.createElement('div');
   plot.className = 'plot';

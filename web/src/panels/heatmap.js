@@ -4,7 +4,7 @@ import { scaleBand, scaleSequential, scaleSequentialLog } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { select, pointer } from 'd3-selection';
-import { formatNumber, plotWidth, readout } from '../plot.js';
+import { controlRow, formatNumber, plotWidth, readout, selectControl } from '../plot.js';
 
 export const name = 'heatmap';
 export const title = 'Per token and layer';
@@ -12,18 +12,8 @@ export const note = 'Columns are tokens, rows are layers. Colour: the chosen sta
 
 export function render(container, view, ctx) {
   container.replaceChildren();
-  const sub = document.createElement('div');
-  sub.className = 'sub';
-  const label = document.createElement('label');
-  label.textContent = 'colour by';
-  const choice = document.createElement('select');
   const names = { token_rms: `rms of each token at ${view.site}`, norm_mean: 'mean the norm saw', norm_divisor: 'what the norm divided by' };
-  for (const [value, text] of Object.entries(names)) choice.append(new Option(text, value));
-  choice.value = view.heat;
-  choice.addEventListener('change', () => ctx.select({ heat: choice.value }));
-  label.append(choice);
-  sub.append(label);
-  container.append(sub);
+  selectControl(controlRow(container), 'colour by', Object.entries(names), view.heat, (heat) => ctx.select({ heat }));
 
   // one colour scale for both models in compare mode
   const finite = [...view.a, ...(view.b ?? [])].flat().filter(Number.isFinite);

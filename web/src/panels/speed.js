@@ -2,7 +2,7 @@
 // at the current d_model: each timing as a dot, the median ratio with its spread.
 import { scaleLinear, scalePoint } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, frame, plotWidth } from '../plot.js';
+import { COLOR_A, COLOR_B, controlRow, frame, plotWidth } from '../plot.js';
 import { quartiles } from '../norm-timing.js';
 
 export const name = 'speed';
@@ -11,14 +11,12 @@ export const note = 'Times the two norm kernels this model runs, 64 tokens at th
 
 export function render(container, view, ctx) {
   container.replaceChildren();
-  const sub = document.createElement('div');
-  sub.className = 'sub';
+  const sub = controlRow(container);
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = view.result ? `Time again at d_model ${view.d}` : `Time both norms at d_model ${view.d}`;
   button.addEventListener('click', () => ctx.timeNorms(view.d));
   sub.append(button);
-  container.append(sub);
   const text = document.createElement('p');
   text.className = 'readout';
   container.append(text);

@@ -3,7 +3,7 @@
 // Shift and scale the input to see which norm ignores what.
 import { scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, formatNumber, frame, plotWidth, readout } from '../plot.js';
+import { COLOR_A, COLOR_B, controlRow, formatNumber, frame, plotWidth, readout } from '../plot.js';
 
 export const name = 'vector';
 export const title = 'One token through the norm';
@@ -80,8 +80,7 @@ function slider(container, labelText, value, min, max, step, onInput) {
 
 export function render(container, view, ctx) {
   container.replaceChildren();
-  const sub = document.createElement('div');
-  sub.className = 'sub';
+  const sub = controlRow(container);
   const tokenLabel = document.createElement('label');
   tokenLabel.textContent = 'token';
   const token = document.createElement('input');
@@ -94,7 +93,6 @@ export function render(container, view, ctx) {
   sub.append(tokenLabel);
   slider(sub, 'shift', view.shift, -3, 3, 0.1, (v) => ctx.select({ shift: v }));
   slider(sub, 'scale', view.scale, 0.1, 5, 0.1, (v) => ctx.select({ scale: v }));
-  container.append(sub);
   const say = readout(container);
   const width = plotWidth(container, 520);
   const a = view.a;
