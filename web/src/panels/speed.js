@@ -29,8 +29,8 @@ export function render(container, view, ctx) {
   const faster = (1 - 1 / ratio.median) * 100;
   text.textContent = `LayerNorm ${ln.median.toFixed(2)} µs, RMSNorm ${rms.median.toFixed(2)} µs per call: RMSNorm takes ` +
     `${(100 / ratio.median).toFixed(0)} % of LayerNorm's time (${faster.toFixed(0)} % less; ratio ${ratio.median.toFixed(2)}, ` +
-    `quartiles ${ratio.q1.toFixed(2)}–${ratio.q3.toFixed(2)}). LayerNorm reads the row twice (mean, then variance) and ` +
-    'subtracts the mean; RMSNorm reads it once. Inside a whole model both are a small share next to the matrix products, ' +
+    `quartiles ${ratio.q1.toFixed(2)}–${ratio.q3.toFixed(2)}). LayerNorm makes three passes over each row (mean, ` +
+    'variance, then scale) and RMSNorm two (mean square, then scale). Inside a whole model both are a small share next to the matrix products, ' +
     'which is why end-to-end gains are smaller than this kernel ratio.';
   const plot = document.createElement('div');
   plot.className = 'plot';
