@@ -106,19 +106,16 @@ static void attention_forward(Model* m, int l, float* out, const float* x, int T
     float scale = 1.0f / sqrtf((float)hd);
     for (int h = 0; h < H; h++) {
         float* probs = probe_at(m->probe_block, &m->layout, PROBE_attn_probs, l, h);  // (T, T)
-        // kᵀ of this head, (hd, T): a query's scores are then hd axpys over positions
+        // kᵀ of this head, (hd, T): a query's scores are then four positions at a time in registers
         for (int s = 0; s < T; s++)
             for (int i = 0; i < hd; i++) a->key_t[(size_t)i * T + s] = k[(size_t)s * d + (size_t)h * hd + i] * scale;
         for (int t = 0; t < T; t++) {
             float* row = probs + (size_t)t * T;
             const float* q_th = q + (size_t)t * d + (size_t)h * hd;
-            memset(row, 0, (size_t)(t + 1) * sizeof(float));
-            for (int i = 0; i < hd; i++) axpy(row, q_th[i], a->key_t + (size_t)i * T, t + 1);
+            attention_scores(row, q_th, a->key_t, hd, T, t + 1);
             softmax(row, row, t + 1);
             for (int s = t + 1; s < T; s++) row[s] = 0.0f;
-            float* head_out = a->heads + (size_t)t * d + (size_t)h * hd;
-            memset(head_out, 0, (size_t)hd * sizeof(float));
-            for (int s = 0; s <= t; s++) axpy(head_out, row[s], a->v + (size_t)s * d + (size_t)h * hd, hd);
+            weighted_sum(a->heads + (size_t)t * d + (size_t)h * hd, row, a->v + (size_t)h * hd, d, t + 1, hd);
         }
     }
     matmul(out, a->heads, p->wo, T, d, d);

@@ -250,6 +250,36 @@ void softmax(float* out, const float* x, int n) {
     for (; i < n; i++) out[i] *= inv;
 }
 
+// ---------------------------------------------------------------- attention
+
+void attention_scores(float* out, const float* q, const float* keys_t, int hd, int stride, int n) {
+    int s = 0;
+    for (; s + VEC_WIDTH <= n; s += VEC_WIDTH) {  // four positions, accumulated in a register
+        vec acc = vec_splat(0);
+        for (int i = 0; i < hd; i++) acc = vec_madd(acc, vec_splat(q[i]), vec_load(keys_t + (size_t)i * stride + s));
+        vec_store(out + s, acc);
+    }
+    for (; s < n; s++) {
+        float acc = 0;
+        for (int i = 0; i < hd; i++) acc += q[i] * keys_t[(size_t)i * stride + s];
+        out[s] = acc;
+    }
+}
+
+void weighted_sum(float* out, const float* p, const float* v, int stride, int n, int hd) {
+    int j = 0;
+    for (; j + VEC_WIDTH <= hd; j += VEC_WIDTH) {
+        vec acc = vec_splat(0);
+        for (int s = 0; s < n; s++) acc = vec_madd(acc, vec_splat(p[s]), vec_load(v + (size_t)s * stride + j));
+        vec_store(out + j, acc);
+    }
+    for (; j < hd; j++) {
+        float acc = 0;
+        for (int s = 0; s < n; s++) acc += p[s] * v[(size_t)s * stride + j];
+        out[j] = acc;
+    }
+}
+
 // ---------------------------------------------------------------- RoPE
 
 void rope(float* out, const float* x, const float* cos_t, const float* sin_t, int hd, int half) {

@@ -39,6 +39,11 @@ size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, 
 float dot(const float* a, const float* b, int n);
 void axpy(float* out, float a, const float* x, int n);  // out += a·x
 void softmax(float* out, const float* x, int n);
+// out[s] = Σ_i q[i]·keys_t[i·stride + s] for s < n: one query's scores against
+// keys stored transposed (head_dim rows of positions).
+void attention_scores(float* out, const float* q, const float* keys_t, int hd, int stride, int n);
+// out[j] = Σ_s p[s]·v[s·stride + j] for j < hd: the probability-weighted values.
+void weighted_sum(float* out, const float* p, const float* v, int stride, int n, int hd);
 
 // Rotates one head's vector by the angles whose cos/sin are given (hd/2 of
 // each). interleaved pairs (2i, 2i+1); half pairs (i, i + hd/2).

@@ -37,7 +37,11 @@ static inline vec vec_select(vec mask, vec a, vec b) { return wasm_v128_bitselec
 static inline vec vec_eq(vec a, vec b) { return wasm_f32x4_eq(a, b); }
 static inline int vec_count_true(vec mask) { return __builtin_popcount(wasm_i32x4_bitmask(mask)); }
 // lanes to int (in range: the caller clamps)
-static inline void vec_to_int(int* out, vec v) { wasm_v128_store(out, wasm_i32x4_trunc_sat_f32x4(v)); }
+static inline void vec_to_int(int* out, vec v) {
+    v128_t i = wasm_i32x4_trunc_sat_f32x4(v);  // lanes straight to registers, no trip through memory
+    out[0] = wasm_i32x4_extract_lane(i, 0), out[1] = wasm_i32x4_extract_lane(i, 1);
+    out[2] = wasm_i32x4_extract_lane(i, 2), out[3] = wasm_i32x4_extract_lane(i, 3);
+}
 // 2^k for integral k in [-126, 127], built from the exponent bits
 static inline vec vec_exp2i(vec k) {
     return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);

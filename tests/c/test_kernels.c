@@ -227,6 +227,36 @@ static void test_activations(void) {
     }
 }
 
+static void test_attention_kernels(void) {
+    Rng rng = rng_for_tensor(29, "attention");
+    int dims[][2] = {{1, 1}, {2, 3}, {16, 64}, {17, 33}, {3, 1023}};  // (head dim, positions)
+    for (size_t c = 0; c < sizeof dims / sizeof dims[0]; c++) {
+        int hd = dims[c][0], n = dims[c][1], stride = n + 3;
+        float* q = random_floats(&rng, (size_t)hd, 1.0);
+        float* keys_t = random_floats(&rng, (size_t)hd * stride, 1.0);
+        float* p = random_floats(&rng, (size_t)n, 1.0);
+        float* v = random_floats(&rng, (size_t)n * (hd + 5), 1.0);
+        float* out = malloc((size_t)(n > hd ? n : hd) * sizeof(float));
+        attention_scores(out, q, keys_t, hd, stride, n);
+        int bad = -1;
+        for (int s = 0; s < n && bad < 0; s++) {
+            double want = 0, magnitude = 0;
+            for (int i = 0; i < hd; i++) want += (double)q[i] * keys_t[i * stride + s], magnitude += fabs((double)q[i] * keys_t[i * stride + s]);
+            if (!close_enough(out[s], want, 1e-6 * magnitude + ATOL, RTOL)) bad = s;
+        }
+        CHECK(bad < 0, "attention_scores hd=%d n=%d: position %d", hd, n, bad);
+        weighted_sum(out, p, v, hd + 5, n, hd);
+        bad = -1;
+        for (int j = 0; j < hd && bad < 0; j++) {
+            double want = 0, magnitude = 0;
+            for (int s = 0; s < n; s++) want += (double)p[s] * v[s * (hd + 5) + j], magnitude += fabs((double)p[s] * v[s * (hd + 5) + j]);
+            if (!close_enough(out[j], want, 1e-6 * magnitude + ATOL, RTOL)) bad = j;
+        }
+        CHECK(bad < 0, "weighted_sum hd=%d n=%d: feature %d", hd, n, bad);
+        free(q), free(keys_t), free(p), free(v), free(out);
+    }
+}
+
 // vec_exp is the one exp behind softmax, GELU and SiLU in every build.
 static void test_exp(void) {
     double worst = 0;
@@ -320,6 +350,7 @@ void test_kernels(void) {
     test_rope();
     test_activations();
     test_dot_axpy();
+    test_attention_kernels();
     test_exp();
     test_site_stats();
     test_rng_and_config();
