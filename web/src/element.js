@@ -172,7 +172,7 @@ export class NormScopeElement extends HTMLElement {
     actions.append(json);
     this.shareUrl = h('textarea');
     this.shareUrl.readOnly = true;
-    this.embedSnippet = h('textarea');
+    this.embedSnippet = h('textarea', 'snippet');
     this.embedSnippet.readOnly = true;
     const shareLabel = h('label', '', 'Link to this view');
     shareLabel.append(this.shareUrl);

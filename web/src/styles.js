@@ -62,7 +62,8 @@ footer { display: flex; flex-direction: column; gap: .5rem; border-top: 1px soli
 footer .actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 footer .drop { border: 2px dashed #b8b8b8; border-radius: 6px; padding: .5rem; color: var(--muted); }
 footer .drop.over { border-color: var(--accent); color: var(--accent); }
-footer textarea { width: 100%; font: 12px/1.4 ui-monospace, monospace; min-height: 3.2rem; }
+footer textarea { width: 100%; font: 12px/1.4 ui-monospace, monospace; min-height: 2.4rem; }
+footer textarea.snippet { min-height: 6rem; }
 footer label { display: flex; flex-direction: column; gap: .15rem; color: var(--muted); font-size: .78rem; }
 @container (max-width: 520px) {
   form.controls input[type=number] { width: 4.8rem; }
