@@ -74,7 +74,11 @@ Status model_norm_probe(Model* m, int layer, int which, int token, float shift, 
     const float* beta = final ? m->w.norm_bias : which ? w->ffn_norm_bias : w->attention_norm_bias;
     // out: input (d), normalized (d), output (d), mean, divisor
     float* input = out, *normalized = out + d, *output = out + 2 * d;
-    for (int i = 0; i < d; i++) input[i] = x[i] * scale + shift;
+    // the shift is in units of the token's rms, so one slider fits every layer's scale
+    double sum_sq = 0;
+    for (int i = 0; i < d; i++) sum_sq += (double)x[i] * x[i];
+    float offset = (float)(shift * sqrt(sum_sq / d));
+    for (int i = 0; i < d; i++) input[i] = x[i] * scale + offset;
     norm_forward(c, output, normalized, out + 3 * d, out + 3 * d + 1, input, gamma, beta, 1);
     return status_ok();
 }

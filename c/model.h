@@ -98,8 +98,8 @@ Status model_check_run(const Config* c, int T);
 // Tokens are bytes; T must be 1 … max_tokens.
 Status model_forward(Model* m, const uint8_t* tokens, int T);
 
-// Re-runs one norm of the last forward on one token's input·scale + shift
-// (the invariance experiment). out holds 3·d_model + 2 floats: input,
+// Re-runs one norm of the last forward on one token's input·scale + shift·rms(input)
+// (the invariance experiment; the shift is in units of the token's rms). out holds 3·d_model + 2 floats: input,
 // normalized, output, mean, divisor. layer = n_layers is the final norm.
 Status model_norm_probe(Model* m, int layer, int which, int token, float shift, float scale, float* out);
 

@@ -8,7 +8,7 @@ const TOGGLES = {
   placement: { label: 'Placement', names: { pre: 'Pre-norm', post: 'Post-norm' } },
   residual: { label: 'Residual', names: { on: 'On', off: 'Off' } },
 };
-const SLIDERS = { n_layers: { min: 1, max: 48 } };
+const SLIDERS = new Set(['n_layers']);
 const LABELS = {
   n_layers: 'layers', d_model: 'd_model', n_heads: 'heads', d_ff: 'd_ff', activation: 'activation', pos: 'positions',
   rope_theta: 'RoPE θ', rope_pairing: 'RoPE pairing', norm_eps: 'eps', init: 'init', init_std: 'init std',
@@ -57,11 +57,11 @@ export function buildControls(form, fields, state, which, onChange) {
     } else if (field.kind === 'choice') {
       control = document.createElement('select');
       for (const choice of field.choices) control.append(new Option(choice, choice));
-    } else if (SLIDERS[field.name]) {
+    } else if (SLIDERS.has(field.name)) {
       control = document.createElement('input');
       control.type = 'range';
-      control.min = SLIDERS[field.name].min;
-      control.max = SLIDERS[field.name].max;
+      control.min = field.min;
+      control.max = field.max;
       output = document.createElement('output');
       control.addEventListener('input', () => { output.textContent = control.value; });
       name.append(': ', output);
@@ -74,7 +74,9 @@ export function buildControls(form, fields, state, which, onChange) {
       } else control.size = 8;
     }
     control.name = field.name;
-    control.addEventListener('input', () => onChange(field.name, control.value));
+    // a slider reports while dragging (live) and once on release
+    control.addEventListener('input', () => onChange(field.name, control.value, { live: control.type === 'range' }));
+    if (control.type === 'range') control.addEventListener('change', () => onChange(field.name, control.value, { live: false }));
     label.append(name, control);
     form.append(label);
     setters[field.name] = (v) => {

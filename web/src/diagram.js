@@ -9,16 +9,16 @@ export const SITE_ORDER = {
 };
 
 function nodeLabel(site, placement, normName, residual) {
-  const add = residual === 'on' ? '+ residual' : 'no residual';
+  const on = residual === 'on';
   const names = {
     resid_in: ['block input', 'x'],
-    attn_norm: [normName, placement === 'pre' ? 'Norm₁(x)' : `Norm₁(x + attn)`],
+    attn_norm: [normName, placement === 'pre' ? 'Norm₁(x)' : on ? 'Norm₁(x + attn)' : 'Norm₁(attn)'],
     attn_out: ['attention', placement === 'pre' ? 'Attn(Norm₁ x)' : 'Attn(x)'],
-    resid_mid: placement === 'pre' ? [add, 'x + attn'] : ['stream', '= Norm₁ out'],
-    ffn_norm: [normName, placement === 'pre' ? 'Norm₂(h)' : 'Norm₂(h + ffn)'],
-    ffn_hidden: ['FFN hidden', 'act(W₁ h)'],
+    resid_mid: placement === 'pre' ? [on ? '+ residual' : 'no residual', on ? 'h = x + attn' : 'h = attn'] : ['stream', 'h = Norm₁ out'],
+    ffn_norm: [normName, placement === 'pre' ? 'Norm₂(h)' : on ? 'Norm₂(h + ffn)' : 'Norm₂(ffn)'],
+    ffn_hidden: ['FFN hidden', 'act(W₁ ·)'],
     ffn_out: ['FFN out', 'W₂ · hidden'],
-    resid_out: placement === 'pre' ? [add, 'h + ffn'] : ['block output', '= Norm₂ out'],
+    resid_out: placement === 'pre' ? [on ? '+ residual' : 'no residual', on ? 'h + ffn' : 'ffn'] : ['block output', '= Norm₂ out'],
   };
   return names[site];
 }

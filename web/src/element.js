@@ -191,7 +191,9 @@ export class NormScopeElement extends HTMLElement {
 
   // ---------------------------------------------------------------- state
 
-  onControl(name, text) {
+  onControl(name, text, { live = false } = {}) {
+    // while a slider is dragged over a slow model, run once on release instead
+    if (live && this.lastMs > 60) return;
     const field = this.fields.find((f) => f.name === name);
     const parsed = parseField(field, text);
     if (parsed.error) {
@@ -247,21 +249,18 @@ export class NormScopeElement extends HTMLElement {
 
   // ---------------------------------------------------------------- update
 
-  update() {
+  /**
+   * Runs the model(s) only when what they compute changed (config, text,
+   * compare); moving the cursor or a panel setting only redraws.
+   */
+  runModels(config, errors) {
     const state = this.state;
-    const config = configOf(this.fields, state);
-    const errors = [...this.notices];
+    const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile]);
+    if (this.runs && key === this.runKey && this.runs.a.valid && (!this.runs.b || this.runs.b.valid)) return this.runs;
     const t0 = performance.now();
-    let a;
-    try {
-      a = this.weightsFromFile ? this.modelA.run(this.fileConfig(config), state.text)
-        : this.modelA.run(config, state.text);
-    } catch (e) {
-      this.showMessage([...errors, e.message]);  // the last drawing stays
-      this.setControls(state);
-      return;
-    }
-    const ms = performance.now() - t0;
+    const a = this.weightsFromFile ? this.modelA.run(this.fileConfig(config), state.text) : this.modelA.run(config, state.text);
+    this.lastMs = performance.now() - t0;
+    this.lastRebuilt = this.modelA.rebuiltWeights;
     let b = null;
     const configB = compareConfig(a.config, state.compare);
     if (configB) {
@@ -272,6 +271,30 @@ export class NormScopeElement extends HTMLElement {
         errors.push(`compare: ${e.message}`);
       }
     }
+    this.runKey = key;
+    return { a, b };
+  }
+
+  update() {
+    const state = this.state;
+    const errors = [...this.notices];
+    let runs;
+    try {
+      runs = this.runModels(configOf(this.fields, state), errors);
+    } catch (e) {
+      if (this.runs) {
+        this.showMessage([...errors, e.message]);  // the last drawing stays
+        this.setControls(state);
+        return;
+      }
+      // nothing drawn yet (a bad combination in a link): the model fields fall back to their defaults
+      errors.push(`${e.message} — the model settings fall back to their defaults`);
+      for (const field of this.fields.filter((f) => f.config)) state[field.name] = field.default;
+      this.notices = [...errors];
+      runs = this.runModels(configOf(this.fields, state), errors);
+    }
+    const { a, b } = runs;
+    const ms = this.lastMs;
     this.clampCursor(a, errors);
     this.runs = { a, b };
     this.weightsFromFile = this.modelA.weightsFromFile;
@@ -279,7 +302,7 @@ export class NormScopeElement extends HTMLElement {
     this.showMessage(errors);
     this.setControls(state);
     this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describe(b.config)}` : ''}` +
-      ` · ${this.modelA.rebuiltWeights ? 'new weights + forward' : 'forward'} ${ms.toFixed(1)} ms` +
+      ` · ${this.lastRebuilt ? 'new weights + forward' : 'forward'} ${ms.toFixed(1)} ms` +
       ` · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
     this.where.textContent = `layer ${state.layer} · ${state.site}`;
     drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
@@ -288,6 +311,7 @@ export class NormScopeElement extends HTMLElement {
       a, b, modelA: this.modelA, modelB: b ? this.modelB : null, state,
       labels: { a: describe(a.config), b: b ? describe(b.config) : null },
       select: (patch) => this.set(patch),
+      fields: this.fields,
       normTimings: this.normTimings,
       timeNorms: (d) => {
         this.normTimings.set(d, timeNorms(this.scope, d));
@@ -332,18 +356,24 @@ export class NormScopeElement extends HTMLElement {
     if (this.urlState && url !== location.href) history.replaceState(null, '', url);
     this.shareUrl.value = url;
     const embed = new URL('embed.html', url).href + (query ? `?${query}` : '');
-    const attrs = this.fields.filter((f) => f.config && String(this.state[f.name]) !== String(f.default))
-      .map((f) => ` ${attributeName(f.name)}="${String(this.state[f.name]).replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"`).join('');
+    const quote = (v) => String(v).replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const attrs = this.fields.filter((f) => f.name !== 'controls' && String(this.state[f.name]) !== String(f.default))
+      .map((f) => ` ${attributeName(f.name)}="${quote(this.state[f.name])}"`).join('');
     const script = new URL('normscope.js', url).href;
-    this.embedSnippet.value = `<iframe src="${embed.replace(/"/g, '&quot;')}" width="100%" height="900" title="normscope"></iframe>\n` +
-      `<!-- or, as an element: -->\n<script type="module" src="${script}"></script>\n<norm-scope${attrs} panels="depth,vector"></norm-scope>`;
+    this.embedSnippet.value = `<iframe src="${quote(embed)}" width="100%" height="900" title="normscope"></iframe>\n` +
+      `<!-- or, as an element: -->\n<script type="module" src="${script}"></script>\n<norm-scope${attrs}></norm-scope>`;
   }
 
   async loadWeights(file) {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const config = this.modelA.load(bytes);
-      for (const [name, value] of Object.entries(config)) if (name in this.state) this.state[name] = String(value);
+      for (const field of this.fields.filter((f) => f.config)) {
+        const value = config[field.name];
+        // the file's values in the state's words: 1e-05 stays the default, d_ff = 4·d_model stays auto
+        const same = field.name === 'd_ff' ? value === Math.min(4096, 4 * config.d_model) : Number(value) === Number(field.default);
+        this.state[field.name] = same ? field.default : String(value);
+      }
       this.notices = [];
       this.weightsFromFile = true;
       this.update();

@@ -141,8 +141,8 @@ export class Model {
   }
 
   /**
-   * Re-runs one norm of the last run on one token's input·scale + shift: the
-   * invariance experiment. which: 0 attn_norm, 1 ffn_norm; layer = n_layers
+   * Re-runs one norm of the last run on one token's input·scale + shift·rms
+   * (shift in units of the token's rms): the invariance experiment. which: 0 attn_norm, 1 ffn_norm; layer = n_layers
    * is the final norm (pre-norm). Returns copies.
    */
   normProbe(layer, which, token, shift = 0, scale = 1) {

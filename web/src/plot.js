@@ -72,21 +72,35 @@ export function plotWidth(container, fallback = 560) {
   return Math.max(260, Math.min(w, 900));
 }
 
-/** A row of panel controls under the title. */
-export function controlRow(container) {
-  const row = document.createElement('div');
-  row.className = 'sub';
-  container.append(row);
+/**
+ * A panel's control row, built once and kept across redraws (a slider being
+ * dragged or a box being typed in must survive the update it causes).
+ * Everything else in the container is cleared. `update(row)` refreshes values.
+ */
+export function keepControls(container, build, update = () => {}) {
+  let row = container.querySelector(':scope > .sub');
+  if (!row) {
+    row = document.createElement('div');
+    row.className = 'sub';
+    build(row);
+  }
+  for (const child of [...container.children]) if (child !== row) child.remove();
+  if (!row.isConnected) container.prepend(row);
+  update(row);
   return row;
 }
 
-/** A labelled select in a control row; options are [value, text] pairs. */
-export function selectControl(row, labelText, options, value, onChange) {
+/** Sets a control's value unless the learner is using it right now. */
+export function setIdle(control, value) {
+  if (control.getRootNode().activeElement !== control && control.value !== String(value)) control.value = String(value);
+}
+
+/** A labelled select; options are [value, text] pairs. */
+export function selectControl(row, labelText, options, onChange) {
   const label = document.createElement('label');
   label.textContent = labelText;
   const select = document.createElement('select');
   for (const [v, text] of options) select.append(new Option(text, v));
-  select.value = value;
   select.addEventListener('change', () => onChange(select.value));
   label.append(select);
   row.append(label);

@@ -16,7 +16,7 @@ const PAGE_FIELDS = [
   { name: 'stat', kind: 'choice', default: 'rms', choices: ['rms', 'std', 'absmax'], help: 'statistic of the depth profile' },
   { name: 'heat', kind: 'choice', default: 'token_rms', choices: ['token_rms', 'norm_mean', 'norm_divisor'],
     help: 'what the heatmap colours' },
-  { name: 'shift', kind: 'real', default: 0, min: -10, max: 10, help: 'added to the token vector before the norm' },
+  { name: 'shift', kind: 'real', default: 0, min: -10, max: 10, help: "added to every feature before the norm, in units of the token's rms" },
   { name: 'scale', kind: 'real', default: 1, min: 0.1, max: 10, help: 'multiplies the token vector before the norm' },
   { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE, help: 'run a second model with this field flipped' },
   { name: 'panels', kind: 'list', default: 'all', choices: PANELS, help: 'panels to show' },

@@ -42,6 +42,13 @@ function histOf(run, arrayStats, arrayHist, l, k) {
 }
 
 function histogram({ a, b, state, labels }) {
+  if (!NORM_NAMES.includes(state.site)) {  // any other site: its own distribution and share of exact zeros
+    const one = (run) => {
+      const h = histOf(run, 'site_stats', 'site_hist', state.layer, run.sites.indexOf(state.site));
+      return { ...h, zero_frac: stats(run, state.layer, state.site).zero_frac, activation: run.config.activation };
+    };
+    return { kind: 'site', layer: state.layer, site: state.site, a: one(a), b: b ? one(b) : null, labels };
+  }
   const k = normOfSite(state.site);
   const one = (run) => {
     const s = run.sites.indexOf(NORM_NAMES[k]);
@@ -51,7 +58,7 @@ function histogram({ a, b, state, labels }) {
       norm: run.config.norm,
     };
   };
-  return { layer: state.layer, norm: NORM_NAMES[k], a: one(a), b: b ? one(b) : null, labels };
+  return { kind: 'norm', layer: state.layer, norm: NORM_NAMES[k], a: one(a), b: b ? one(b) : null, labels };
 }
 
 function vector({ a, b, modelA, modelB, state, labels }) {
@@ -61,7 +68,7 @@ function vector({ a, b, modelA, modelB, state, labels }) {
     return { ...probe, norm: run.config.norm, char: charOf(run.tokens[state.token]) };
   };
   return {
-    layer: state.layer, norm: NORM_NAMES[k], token: state.token, shift: state.shift, scale: state.scale,
+    layer: state.layer, norm: NORM_NAMES[k], token: state.token, shift: state.shift, scale: state.scale, nTokens: a.nTokens,
     a: one(a, modelA), b: b ? one(b, modelB) : null, labels,
   };
 }

@@ -4,7 +4,7 @@ import { scaleLinear, scaleLog } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { line } from 'd3-shape';
 import { pointer } from 'd3-selection';
-import { OKABE_ITO, axisLabel, controlRow, formatNumber, frame, legend, plotWidth, readout, selectControl } from '../plot.js';
+import { OKABE_ITO, axisLabel, formatNumber, frame, keepControls, legend, plotWidth, readout, selectControl, setIdle } from '../plot.js';
 
 const STREAM = new Set(['resid_in', 'resid_mid', 'resid_out']);
 
@@ -14,9 +14,9 @@ export const note = 'One line per site, across layers, on a log axis. Solid: the
 export const wide = true;
 
 export function render(container, view, ctx) {
-  container.replaceChildren();
-  selectControl(controlRow(container), 'statistic', ['rms', 'std', 'absmax'].map((s) => [s, s]), view.stat,
-    (stat) => ctx.select({ stat }));
+  keepControls(container,
+    (row) => selectControl(row, 'statistic', ['rms', 'std', 'absmax', 'zero_frac'].map((s) => [s, s]), (stat) => ctx.select({ stat })),
+    (row) => setIdle(row.querySelector('select'), view.stat));
 
   const plot = document.createElement('div');
   plot.className = 'plot';
@@ -26,8 +26,8 @@ export function render(container, view, ctx) {
   const L = view.series[0].values.length;
   const positive = view.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && v > 0);
   const lo = positive.length ? Math.min(...positive) : 1e-3, hi = positive.length ? Math.max(...positive) : 1;
-  const width = plotWidth(plot, 860);
-  const f = frame(plot, { width, height: 300, margin: { top: 10, right: 12, bottom: 34, left: 62 },
+  const width = Math.max(260, plot.clientWidth || 860);  // the depth profile takes the panel's whole width
+  const f = frame(plot, { width, height: 320, margin: { top: 28, right: 12, bottom: 34, left: 62 },
     label: `${view.stat} of each site across ${L} layers, log scale` });
   const x = scaleLinear().domain(L > 1 ? [0, L - 1] : [-0.5, 0.5]).range([0, f.width]);
   const y = scaleLog().domain([lo / 1.5, hi * 1.5]).range([f.height, 0]).clamp(true);
@@ -38,7 +38,7 @@ export function render(container, view, ctx) {
   axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
   axisLabel(f.g, `${view.stat} (log)`, { x: -50, y: f.height / 2, rotate: true });
   f.g.append('line').attr('x1', x(view.layer)).attr('x2', x(view.layer)).attr('y1', 0).attr('y2', f.height)
-    .attr('stroke', '#E69F00').attr('stroke-width', 2).attr('opacity', 0.6);
+    .attr('stroke', '#555').attr('stroke-width', 1.5).attr('stroke-dasharray', '2 3');  // the selected layer
   const path = line().defined((v) => Number.isFinite(v) && v > 0).x((v, i) => x(i)).y((v) => y(v));
   for (const s of view.series) {
     f.g.append('path').attr('fill', 'none').attr('stroke', color(s.site))
@@ -54,9 +54,10 @@ export function render(container, view, ctx) {
   const badLayers = [...Array(L).keys()].filter((i) => view.series.some((s) => s.bad[i] > 0));
   if (badLayers.length) {
     const band = Math.max(2, x(1) - x(0) || f.width);
+    const left = (i) => Math.max(0, x(i) - band / 2), right = (i) => Math.min(f.width, x(i) + band / 2);
     f.g.append('g').selectAll('rect').data(badLayers).join('rect')
-      .attr('x', (i) => x(i) - band / 2).attr('width', band).attr('y', 0).attr('height', 6).attr('fill', '#a40000');
-    f.g.append('text').attr('class', 'bad-value').attr('x', x(badLayers[0])).attr('y', 18)
+      .attr('x', left).attr('width', (i) => right(i) - left(i)).attr('y', -8).attr('height', 5).attr('fill', '#a40000');
+    f.g.append('text').attr('class', 'bad-value').attr('x', x(badLayers[0])).attr('y', -12)
       .attr('text-anchor', x(badLayers[0]) > f.width * 0.6 ? 'end' : 'start')
       .text(`NaN/Inf from layer ${badLayers[0]}`);
   }

@@ -4,16 +4,21 @@ import { scaleBand, scaleSequential, scaleSequentialLog } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { select, pointer } from 'd3-selection';
-import { controlRow, formatNumber, plotWidth, readout, selectControl } from '../plot.js';
+import { formatNumber, keepControls, plotWidth, readout, selectControl, setIdle } from '../plot.js';
 
 export const name = 'heatmap';
 export const title = 'Per token and layer';
 export const note = 'Columns are tokens, rows are layers. Colour: the chosen statistic (log scale where it is positive). Click a cell to select that token and layer.';
 
 export function render(container, view, ctx) {
-  container.replaceChildren();
   const names = { token_rms: `rms of each token at ${view.site}`, norm_mean: 'mean the norm saw', norm_divisor: 'what the norm divided by' };
-  selectControl(controlRow(container), 'colour by', Object.entries(names), view.heat, (heat) => ctx.select({ heat }));
+  keepControls(container,
+    (row) => selectControl(row, 'colour by', Object.entries(names), (heat) => ctx.select({ heat })),
+    (row) => {
+      const select = row.querySelector('select');
+      select.options[0].text = names.token_rms;  // follows the selected site
+      setIdle(select, view.heat);
+    });
 
   // one colour scale for both models in compare mode
   const finite = [...view.a, ...(view.b ?? [])].flat().filter(Number.isFinite);

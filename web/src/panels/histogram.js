@@ -5,8 +5,8 @@ import { axisBottom, axisLeft } from 'd3-axis';
 import { COLOR_A, COLOR_B, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
 
 export const name = 'histogram';
-export const title = 'Distribution at the norm';
-export const note = 'Histograms of every value (all tokens × features) entering and leaving the norm of the selected site.';
+export const title = 'Distribution at the selected site';
+export const note = 'Histograms of every value (all tokens × features). At a norm: what enters and what leaves it. At any other site: its values and how many are exactly zero.';
 
 function row(container, label, hists, width) {
   const plot = document.createElement('div');
@@ -47,6 +47,18 @@ export function render(container, view) {
   container.replaceChildren();
   const width = plotWidth(container, 520);
   const runs = [view.a, view.b].filter(Boolean);
+  if (view.kind === 'site') {
+    const head = document.createElement('p');
+    head.className = 'note';
+    head.textContent = `${view.site} of layer ${view.layer}: ${(100 * view.a.zero_frac).toFixed(1)} % of the values are exactly 0` +
+      (view.site === 'ffn_hidden' && view.a.activation === 'relu' ? ' (ReLU sets every negative pre-activation to 0)' : '') +
+      (view.b ? `; ${(100 * view.b.zero_frac).toFixed(1)} % in the comparison` : '');
+    container.append(head);
+    row(container, view.site, runs, width);
+    readout(container)(`${view.site}: ${summary(view.a)}` + (view.b ? ` · compare: ${summary(view.b)}` : ''));
+    if (view.b) legend(container, [{ label: `filled: ${view.labels.a}`, color: COLOR_A }, { label: `outline: ${view.labels.b}`, color: COLOR_B }]);
+    return;
+  }
   const normLabel = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm (identity)' };
   const head = document.createElement('p');
   head.className = 'note';

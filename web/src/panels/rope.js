@@ -9,7 +9,7 @@ import { line } from 'd3-shape';
 import { select, pointer } from 'd3-selection';
 import { format } from 'd3-format';
 import { interpolateViridis } from 'd3-scale-chromatic';
-import { COLOR_A, COLOR_B, OKABE_ITO, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
+import { COLOR_A, COLOR_B, OKABE_ITO, axisLabel, formatNumber, frame, keepControls, legend, plotWidth, readout, setIdle } from '../plot.js';
 
 export const name = 'rope';
 export const title = 'RoPE: rotation by position';
@@ -41,28 +41,34 @@ function caption(parent, text) {
 }
 
 function controls(container, view, ctx) {
-  const sub = el('div');
-  sub.className = 'sub';
-  const headLabel = el('label', 'head');
-  const head = el('select');
-  for (let h = 0; h < view.heads; h++) head.append(new Option(String(h), String(h)));
-  head.value = String(view.head);
-  head.addEventListener('change', () => ctx.select({ head: Number(head.value) }));
-  headLabel.append(head);
-  const tokenLabel = el('label', 'token (position m)');
-  const token = el('input');
-  token.type = 'number';
-  token.min = 0;
-  token.max = view.nTokens - 1;
-  token.value = view.token;
-  token.style.width = '4.5rem';
-  token.addEventListener('change', () =>
-    ctx.select({ token: Math.max(0, Math.min(view.nTokens - 1, Number(token.value) | 0)) }));
-  tokenLabel.append(token, ` “${view.char}”`);
-  sub.append(headLabel, tokenLabel,
-    el('span', `layer ${view.layer} · head dim ${view.hd} (${view.hd / 2} pairs) · base ${Number.isInteger(view.theta) ? view.theta : formatNumber(view.theta)} · ` +
-      `pairing ${view.pairing === 'half' ? 'half: (i, i+hd/2)' : 'interleaved: (2i, 2i+1)'}`, 'color:#5b5b5b'));
-  container.append(sub);
+  keepControls(container, (row) => {
+    const headLabel = el('label', 'head');
+    const head = el('select');
+    head.addEventListener('change', () => ctx.select({ head: Number(head.value) }));
+    headLabel.append(head);
+    const tokenLabel = el('label', 'token (position m)');
+    const token = el('input');
+    token.type = 'number';
+    token.min = 0;
+    token.style.width = '4.5rem';
+    token.addEventListener('change', () => ctx.select({ token: Math.max(0, Math.min(Number(token.max), Number(token.value) | 0)) }));
+    tokenLabel.append(token, el('span'));
+    row.append(headLabel, tokenLabel, el('span', '', 'color:#5b5b5b'));
+  }, (row) => {
+    const head = row.querySelector('select');
+    if (head.options.length !== view.heads) {
+      head.replaceChildren();
+      for (let h = 0; h < view.heads; h++) head.append(new Option(String(h), String(h)));
+    }
+    setIdle(head, view.head);
+    const token = row.querySelector('input');
+    token.max = view.nTokens - 1;
+    setIdle(token, view.token);
+    row.querySelector('label span').textContent = ` “${view.char}”`;
+    row.lastElementChild.textContent = `layer ${view.layer} · head dim ${view.hd} (${view.hd / 2} pairs) · base ` +
+      `${Number.isInteger(view.theta) ? view.theta : formatNumber(view.theta)} · ` +
+      `pairing ${view.pairing === 'half' ? 'half: (i, i+hd/2)' : 'interleaved: (2i, 2i+1)'}`;
+  });
 }
 
 // ---------------------------------------------------------------- a) phasors
@@ -316,13 +322,18 @@ function decay(box, view) {
 // ---------------------------------------------------------------- render
 
 export function render(container, view, ctx) {
-  container.replaceChildren();
   if (!view.enabled) {
+    container.replaceChildren();
     container.append(el('p', `This model uses pos=${view.pos} positions, so q and k are not rotated: there is no RoPE to show. ` +
       'Set pos=rope to see the rotation.', 'margin:.4rem 0'));
     return;
   }
   controls(container, view, ctx);
+  if (!Array.from(view.analysis.qPairs).every(Number.isFinite)) {
+    container.append(el('p', `q of head ${view.head} at layer ${view.layer} is NaN or Inf (the activations overflowed earlier): ` +
+      'there is nothing to rotate. Pick an earlier layer.', 'margin:.4rem 0;color:#a40000'));
+    return;
+  }
   const grid = el('div', null, 'display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:flex-start');
   container.append(grid);
   // lay out every block before drawing, so each plot measures its final width

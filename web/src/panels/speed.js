@@ -2,7 +2,7 @@
 // at the current d_model: each timing as a dot, the median ratio with its spread.
 import { scaleLinear, scalePoint } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, controlRow, frame, plotWidth } from '../plot.js';
+import { COLOR_A, COLOR_B, frame, keepControls, plotWidth } from '../plot.js';
 import { quartiles } from '../norm-timing.js';
 
 export const name = 'speed';
@@ -10,13 +10,16 @@ export const title = 'RMSNorm vs LayerNorm in your browser';
 export const note = 'Times the two norm kernels this model runs, 64 tokens at the current d_model, 15 rounds interleaved (about 2 s). The notes claim RMSNorm is 15–20 % faster; the RMSNorm paper measured 7–64 % end to end.';
 
 export function render(container, view, ctx) {
-  container.replaceChildren();
-  const sub = controlRow(container);
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.textContent = view.result ? `Time again at d_model ${view.d}` : `Time both norms at d_model ${view.d}`;
-  button.addEventListener('click', () => ctx.timeNorms(view.d));
-  sub.append(button);
+  keepControls(container, (row) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.addEventListener('click', () => ctx.timeNorms(Number(button.dataset.d)));
+    row.append(button);
+  }, (row) => {
+    const button = row.querySelector('button');
+    button.dataset.d = view.d;
+    button.textContent = view.result ? `Time again at d_model ${view.d}` : `Time both norms at d_model ${view.d}`;
+  });
   const text = document.createElement('p');
   text.className = 'readout';
   container.append(text);

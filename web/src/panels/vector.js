@@ -3,7 +3,7 @@
 // Shift and scale the input to see which norm ignores what.
 import { scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, controlRow, formatNumber, frame, plotWidth, readout } from '../plot.js';
+import { COLOR_A, COLOR_B, formatNumber, frame, keepControls, plotWidth, readout, setIdle } from '../plot.js';
 
 export const name = 'vector';
 export const title = 'One token through the norm';
@@ -24,8 +24,8 @@ function bars(container, label, values, other, width, say) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
-  const f = frame(plot, { width, height: 130, margin: { top: 18, right: 12, bottom: 22, left: 52 }, label });
-  f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -6).text(label);
+  const f = frame(plot, { width, height: 146, margin: { top: 32, right: 12, bottom: 22, left: 52 }, label });
+  f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -20).attr('font-weight', 600).text(label);
   const all = [...values, ...(other ?? [])].filter(Number.isFinite);
   const extent = Math.max(1e-12, ...all.map(Math.abs));
   const x = scaleLinear().domain([0, values.length]).range([0, f.width]);
@@ -55,49 +55,63 @@ function bars(container, label, values, other, width, say) {
   mark(m, '6 3');
   mark(r, '2 3');
   mark(-r, '2 3');
-  f.g.append('text').attr('class', 'axis-label').attr('x', f.width).attr('y', -6).attr('text-anchor', 'end')
-    .text(`mean ${formatNumber(m)} · rms ${formatNumber(r)}`);
+  f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -6)
+    .text(`mean ${formatNumber(m)} (dashed) · rms ${formatNumber(r)} (dotted)`);
   if (values.some((v) => !Number.isFinite(v)))
     f.g.append('text').attr('class', 'bad-value').attr('x', 4).attr('y', 12).text('contains NaN/Inf');
 }
 
-function slider(container, labelText, value, min, max, step, onInput) {
+function slider(container, labelText, min, max, step, onInput) {
   const label = document.createElement('label');
   label.textContent = labelText;
   const input = document.createElement('input');
   input.type = 'range';
   Object.assign(input, { min, max, step });
-  input.value = value;
   const out = document.createElement('output');
-  out.textContent = String(value);
   input.addEventListener('input', () => {
     out.textContent = input.value;
     onInput(Number(input.value));
   });
   label.append(input, out);
   container.append(label);
+  return (value) => {
+    setIdle(input, value);
+    out.textContent = String(value);
+  };
 }
 
 export function render(container, view, ctx) {
-  container.replaceChildren();
-  const sub = controlRow(container);
-  const tokenLabel = document.createElement('label');
-  tokenLabel.textContent = 'token';
-  const token = document.createElement('input');
-  token.type = 'number';
-  token.min = 0;
-  token.value = view.token;
-  token.style.width = '4.5rem';
-  token.addEventListener('change', () => ctx.select({ token: Math.max(0, Number(token.value) | 0) }));
-  tokenLabel.append(token, ` “${view.a.char}”`);
-  sub.append(tokenLabel);
-  slider(sub, 'shift', view.shift, -3, 3, 0.1, (v) => ctx.select({ shift: v }));
-  slider(sub, 'scale', view.scale, 0.1, 5, 0.1, (v) => ctx.select({ scale: v }));
+  const fields = Object.fromEntries(ctx.fields.map((f) => [f.name, f]));
+  keepControls(container, (row) => {
+    const tokenLabel = document.createElement('label');
+    tokenLabel.textContent = 'token';
+    const token = document.createElement('input');
+    token.type = 'number';
+    token.min = 0;
+    token.style.width = '4.5rem';
+    token.addEventListener('change', () => ctx.select({ token: Math.max(0, Math.min(Number(token.max), Number(token.value) | 0)) }));
+    const char = document.createElement('span');
+    tokenLabel.append(token, char);
+    row.append(tokenLabel);
+    row.setShift = slider(row, 'shift (× rms)', fields.shift.min, fields.shift.max, 0.05, (v) => ctx.select({ shift: v }));
+    row.setScale = slider(row, 'scale', fields.scale.min, fields.scale.max, 0.05, (v) => ctx.select({ scale: v }));
+  }, (row) => {
+    const token = row.querySelector('input[type=number]');
+    token.max = view.nTokens - 1;
+    setIdle(token, view.token);
+    row.querySelector('label span').textContent = ` “${view.a.char}”`;
+    row.setShift(view.shift);
+    row.setScale(view.scale);
+  });
   const say = readout(container);
+  if (!Array.from(view.a.input).some(Number.isFinite)) {
+    say(`every feature of token ${view.token} entering ${view.norm} at layer ${view.layer} is NaN or Inf: the activations overflowed earlier. Pick an earlier layer.`);
+    return;
+  }
   const width = plotWidth(container, 520);
   const a = view.a;
   const normName = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm' }[a.norm];
-  const input = `input·${formatNumber(view.scale)} + ${formatNumber(view.shift)}`;
+  const input = `input·${formatNumber(view.scale)} + ${formatNumber(view.shift)}·rms`;
   bars(container, `${input}`, a.input, view.b?.input, width, say);
   bars(container, `normalized (${normName}, before γ/β)`, a.normalized, view.b?.normalized, width, say);
   bars(container, 'output (after γ, β)', a.output, view.b?.output, width, say);
