@@ -194,8 +194,8 @@ test('the speed panel times LayerNorm and RMSNorm at the current d_model', async
 });
 
 test('a panel exports as PNG and the run as JSON', async () => {
-  const { page } = await open('index.html?n_layers=3&panels=depth,attention');
-  for (const panel of ['depth', 'attention']) {
+  const { page } = await open('index.html?n_layers=3&panels=depth,attention,heatmap&compare=norm');
+  for (const panel of ['depth', 'attention', 'heatmap']) {
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.locator(`section[data-panel=${panel}] .panel-head button`).click(),
@@ -204,6 +204,7 @@ test('a panel exports as PNG and the run as JSON', async () => {
     assert.equal(download.suggestedFilename(), `normscope-${panel}.png`);
     assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'PNG magic');
     assert.ok(bytes.length > 5000, `${panel} PNG has content (${bytes.length} bytes)`);
+    await download.saveAs(`${shots}/export-${panel}.png`);
   }
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export run as JSON' }).click()]);
   const json = JSON.parse(readFileSync(await download.path(), 'utf8'));

@@ -383,7 +383,7 @@ export class NormScopeElement extends HTMLElement {
   }
 
   async exportPanel(panel, section) {
-    const blob = await panelPng(section, panel.title);
+    const blob = await panelPng(section);
     downloadBlob(blob, `normscope-${panel.name}.png`);
   }
 }

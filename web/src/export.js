@@ -15,7 +15,7 @@ function svgImage(svg) {
   const copy = svg.cloneNode(true);
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   const style = document.createElementNS('http://www.w3.org/2000/svg', 'style');
-  style.textContent = STYLES;  // the shadow root's rules, so axes look as on screen
+  style.textContent = `${STYLES} svg { font-family: system-ui, sans-serif; }`;  // the shadow root's rules, so axes look as on screen
   copy.prepend(style);
   const text = new XMLSerializer().serializeToString(copy);
   const img = new Image();
@@ -24,28 +24,59 @@ function svgImage(svg) {
   return loaded.then(() => img);
 }
 
-/** PNG of a panel: title, then each SVG and canvas in order, at 2× for print. */
-export async function panelPng(section, title) {
+/**
+ * PNG of a panel as it looks: every SVG and canvas drawn at its place in the
+ * panel, the text (captions, legends, read-outs) written where it stands, at 2×.
+ */
+export async function panelPng(section) {
+  const box = section.getBoundingClientRect();
   const parts = [...section.querySelectorAll('.body svg, .body canvas')].filter((el) => el.getBoundingClientRect().width > 0);
-  const images = await Promise.all(parts.map((el) => (el.tagName === 'canvas' || el.tagName === 'CANVAS' ? el : svgImage(el))));
-  const sizes = parts.map((el) => el.getBoundingClientRect());
-  const width = Math.max(200, ...sizes.map((s) => s.width));
-  const height = 28 + sizes.reduce((sum, s) => sum + s.height + 8, 0);
+  const images = await Promise.all(parts.map((el) => (el.tagName.toLowerCase() === 'canvas' ? el : svgImage(el))));
   const scale = 2;
   const canvas = document.createElement('canvas');
-  canvas.width = width * scale;
-  canvas.height = height * scale;
+  canvas.width = Math.ceil(box.width * scale);
+  canvas.height = Math.ceil(box.height * scale);
   const ctx = canvas.getContext('2d');
   ctx.scale(scale, scale);
   ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = '#1b1b1b';
-  ctx.font = '600 15px system-ui, sans-serif';
-  ctx.fillText(title, 4, 18);
-  let y = 28;
+  ctx.fillRect(0, 0, box.width, box.height);
+  // text outside the plots: headings, notes, legends, read-outs
+  const texts = section.querySelectorAll('h3, .note, .legend > span, .readout, figcaption');
+  const swatchWidth = 24;  // .legend .swatch: 18 px + margin
+  for (const el of texts) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || el.closest('svg')) continue;
+    const style = getComputedStyle(el);
+    const size = parseFloat(style.fontSize), lineHeight = parseFloat(style.lineHeight) || size * 1.45;
+    ctx.font = `${style.fontWeight} ${style.fontSize} system-ui, sans-serif`;
+    ctx.fillStyle = style.color;
+    // wrap as the browser did: words into lines no wider than the element
+    const x = r.left - box.left + (el.parentElement?.classList.contains('legend') ? swatchWidth : 0);
+    let line = '', y = r.top - box.top + size;
+    for (const word of el.textContent.trim().split(/\s+/)) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && ctx.measureText(next).width > r.width) {
+        ctx.fillText(line, x, y);
+        line = word;
+        y += lineHeight;
+      } else line = next;
+    }
+    ctx.fillText(line, x, y);
+  }
+  for (const swatch of section.querySelectorAll('.legend .swatch')) {  // the legend's coloured lines
+    const r = swatch.getBoundingClientRect(), style = getComputedStyle(swatch);
+    ctx.strokeStyle = style.borderTopColor;
+    ctx.lineWidth = 3;
+    ctx.setLineDash(style.borderTopStyle === 'dashed' ? [5, 3] : []);
+    ctx.beginPath();
+    ctx.moveTo(r.left - box.left, r.top - box.top + 1.5);
+    ctx.lineTo(r.right - box.left, r.top - box.top + 1.5);
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
   images.forEach((img, i) => {
-    ctx.drawImage(img, 0, y, sizes[i].width, sizes[i].height);
-    y += sizes[i].height + 8;
+    const r = parts[i].getBoundingClientRect();
+    ctx.drawImage(img, r.left - box.left, r.top - box.top, r.width, r.height);
   });
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
 }

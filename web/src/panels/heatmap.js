@@ -1,6 +1,6 @@
 // heatmap.js — panel 4: one statistic per token (columns) and layer (rows),
 // drawn on a canvas with d3 axes around it.
-import { scaleBand, scaleSequential, scaleSequentialLog } from 'd3-scale';
+import { scaleBand, scaleLinear, scaleLog, scaleSequential, scaleSequentialLog } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { select, pointer } from 'd3-selection';
@@ -31,6 +31,7 @@ export function render(container, view, ctx) {
   const scale = { color, lo, hi, positive, names };
   draw(container, view, view.a, view.b ? view.labels.a : null, scale, ctx, (t) => lines.say(t));
   if (view.b) draw(container, view, view.b, view.labels.b, scale, ctx, (t) => lines.say(t));
+  colorKey(container, color, lo, hi, positive);
   lines.say = readout(container);
   lines.say(`layer ${view.layer}, token ${view.token} “${view.tokens[view.token]}”: ${formatNumber(view.a[view.layer][view.token])}` +
     ` · colour range ${formatNumber(lo)} to ${formatNumber(hi)}${positive ? ' (log)' : ''}; red: NaN/Inf`);
@@ -93,4 +94,31 @@ function draw(container, view, values, title, { color, names }, ctx, say) {
   const describe = (l, t) => `layer ${l}, token ${t} “${view.tokens[t]}”: ${formatNumber(values[l][t])}`;
   hit.on('mousemove', (e) => say(describe(...at(e))))
     .on('click', (e) => { const [l, t] = at(e); ctx.select({ layer: l, token: t }); });
+}
+
+// The colour key: a bar of the scale with its axis, so a colour reads as a number.
+function colorKey(container, color, lo, hi, positive) {
+  const width = Math.min(320, plotWidth(container, 320)), barH = 10;
+  const wrap = document.createElement('div');
+  wrap.className = 'plot';
+  wrap.style.position = 'relative';
+  const canvas = document.createElement('canvas');
+  canvas.width = width - 30;
+  canvas.height = 1;
+  canvas.style.cssText = `position:absolute;left:15px;top:4px;width:${width - 30}px;height:${barH}px;pointer-events:none`;
+  const g2 = canvas.getContext('2d');
+  const domain = color.domain();
+  for (let i = 0; i < canvas.width; i++) {
+    const f = i / (canvas.width - 1);
+    const v = positive && domain[0] > 0 ? domain[0] * (domain[1] / domain[0]) ** f : domain[0] + f * (domain[1] - domain[0]);
+    g2.fillStyle = color(v);
+    g2.fillRect(i, 0, 1, 1);
+  }
+  wrap.append(canvas);
+  const axisScale = (positive && lo > 0 ? scaleLog() : scaleLinear()).domain(domain).range([0, width - 30]);
+  const svg = select(wrap).append('svg').attr('width', width).attr('height', barH + 26).attr('role', 'img')
+    .attr('aria-label', `colour key from ${formatNumber(lo)} to ${formatNumber(hi)}`);
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(15,${barH + 4})`)
+    .call(axisBottom(axisScale).ticks(4, '~g'));
+  container.append(wrap);
 }
