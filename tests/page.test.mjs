@@ -128,8 +128,8 @@ test('stepping moves the layer and site in the URL (buttons and arrow keys)', as
   await page.getByRole('button', { name: 'Next layer' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '1');
   await page.getByRole('button', { name: 'Next layer' }).click();
-  await page.getByRole('button', { name: 'Next layer' }).click();  // at the last layer: stays
   await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '2');
+  assert.equal(await page.getByRole('button', { name: 'Next layer' }).isDisabled(), true, 'no next layer after the last');
   await page.getByRole('button', { name: 'Previous layer' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('layer') === '1');
   await page.locator('norm-scope .diagram').focus();

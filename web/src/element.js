@@ -305,6 +305,9 @@ export class NormScopeElement extends HTMLElement {
       ` · ${this.lastRebuilt ? 'new weights + forward' : 'forward'} ${ms.toFixed(1)} ms` +
       ` · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
     this.where.textContent = `layer ${state.layer} · ${state.site}`;
+    const [prev, next] = this.stepper.querySelectorAll('button');
+    prev.disabled = state.layer === 0;
+    next.disabled = state.layer >= a.config.n_layers - 1;
     drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
       (site) => this.set({ site }));
     const context = {

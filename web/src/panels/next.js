@@ -7,14 +7,13 @@ export const name = 'next';
 export const title = 'Next-token prediction';
 export const note = 'Probability of each byte coming next, from the logits at the last position (an untrained model is near uniform: 1/256 ≈ 0.0039).';
 
-function bars(container, top, label, color, width) {
+function bars(container, top, label, color, width, max) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
-  const f = frame(plot, { width, height: 220, margin: { top: 18, right: 50, bottom: 28, left: 52 }, label });
+  const f = frame(plot, { width, height: 220, margin: { top: 18, right: 64, bottom: 28, left: 52 }, label });
   f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -6).text(label);
   const y = scaleBand().domain(top.map((t) => t.byte)).range([0, f.height]).padding(0.2);
-  const max = Math.max(...top.map((t) => (Number.isFinite(t.p) ? t.p : 0)), 1e-9);
   const x = scaleLinear().domain([0, max]).range([0, f.width]).nice();
   f.g.append('g').attr('class', 'axis').call(axisLeft(y).tickFormat((b) => top.find((t) => t.byte === b).char));
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(4, '~g'));
@@ -33,6 +32,8 @@ export function render(container, view) {
   wrap.style.display = 'flex';
   wrap.style.flexWrap = 'wrap';
   container.append(wrap);
-  bars(wrap, view.a, `after “${view.last}”: ${view.labels.a}`, COLOR_A, Math.max(260, width));
-  if (view.b) bars(wrap, view.b, view.labels.b, COLOR_B, Math.max(260, width));
+  // one probability axis for both models in compare mode
+  const max = Math.max(...[...view.a, ...(view.b ?? [])].map((t) => (Number.isFinite(t.p) ? t.p : 0)), 1e-9);
+  bars(wrap, view.a, `after “${view.last}”: ${view.labels.a}`, COLOR_A, Math.max(260, width), max);
+  if (view.b) bars(wrap, view.b, view.labels.b, COLOR_B, Math.max(260, width), max);
 }

@@ -117,5 +117,6 @@ export function render(container, view, ctx) {
   bars(container, 'output (after γ, β)', a.output, view.b?.output, width, say);
   say(`${view.norm} of layer ${view.layer}, token ${view.token}: the norm divided by ${formatNumber(a.divisor)}` +
     (a.norm === 'layernorm' ? ` after subtracting the mean ${formatNumber(a.mean)}` : a.norm === 'rmsnorm' ? ' (no mean subtracted)' : '') +
-    (view.b ? ` · orange ticks: ${view.labels.b}` : ''));
+    (view.b ? ` · orange ticks: ${view.labels.b}` : '') +
+    (a.norm !== 'none' ? ' · eps sits inside the square root, so a vector whose spread is near sqrt(eps) is not quite scale-invariant.' : ''));
 }
