@@ -32,7 +32,8 @@ void row_mean(float* mean, const float* x, int T, int d);
 // Inf shows up as a non-finite sum or m2.
 void row_moments(const float* x, int n, float* sum, float* m2, float* min, float* max);
 // Adds finite values into `bins` (≤ HIST_MAX_BINS) bins over
-// [lo, lo + bins/scale); returns the number of exact zeros. Every value must be finite.
+// [lo, lo + bins/scale); returns the number of exact zeros. Every value must be
+// finite and ≥ lo (lo is the minimum).
 #define HIST_MAX_BINS 64
 size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, float scale);
 
