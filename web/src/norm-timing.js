@@ -15,19 +15,18 @@ export function timeNorms(scope, d, { T = 64, rounds = 15 } = {}) {
   fill(x, T * d), fill(gamma, d), fill(beta, d);
   // Browsers coarsen performance.now() (to 0.1 ms, with jitter): repeat each
   // kernel until one sample takes ≥ 5 ms, so the clock's step is under 2 %.
-  let reps = 1;
+  // Warm up first: a new WASM function runs unoptimized for its first calls,
+  // and a slow first call would stop the calibration too early.
+  let reps = 64;
   const ln = () => w.ns_kernel_layernorm(out, scratch, x, gamma, beta, T, d, reps);
   const rms = () => w.ns_kernel_rmsnorm(out, scratch, x, gamma, T, d, reps);
-  for (;;) {
-    const t = now();
-    rms();
-    if (now() - t >= 5 || reps > 1e7) break;
-    reps *= 2;
-  }
-  const sample = (fn) => { const t = now(); fn(); return ((now() - t) * 1000) / reps; };
+  for (let i = 0; i < 5; i++) ln(), rms();
+  reps = 1;
+  const elapsed = (fn) => { const t = now(); fn(); return now() - t; };
+  while (reps < 1e7 && Math.min(elapsed(rms), elapsed(rms)) < 5) reps *= 2;
   const result = { d, T, layernorm_us: [], rmsnorm_us: [], ratios: [] };
   for (let r = 0; r < rounds; r++) {
-    const a = sample(ln), b = sample(rms);
+    const a = (elapsed(ln) * 1000) / reps, b = (elapsed(rms) * 1000) / reps;
     result.layernorm_us.push(a);
     result.rmsnorm_us.push(b);
     result.ratios.push(a / b);
