@@ -121,13 +121,6 @@ static float sum_sq_dev(const float* x, float c, int n) {
     return s;
 }
 
-void axpy(float* out, float a, const float* x, int n) {
-    vec av = vec_splat(a);
-    int i = 0;
-    for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_madd(vec_load(out + i), av, vec_load(x + i)));
-    for (; i < n; i++) out[i] += a * x[i];
-}
-
 void vec_add_to(float* out, const float* a, const float* b, int n) {
     int i = 0;
     for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, vec_add(vec_load(a + i), vec_load(b + i)));

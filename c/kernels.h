@@ -38,7 +38,6 @@ void row_moments(const float* x, int n, float* sum, float* m2, float* min, float
 size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, float scale);
 
 float dot(const float* a, const float* b, int n);
-void axpy(float* out, float a, const float* x, int n);  // out += a·x
 void softmax(float* out, const float* x, int n);
 // out[s] = Σ_i q[i]·keys_t[i·stride + s] for s < n: one query's scores against
 // keys stored transposed (head_dim rows of positions).

@@ -273,7 +273,7 @@ static void test_exp(void) {
           out[0], out[1], out[2], out[3]);
 }
 
-static void test_dot_axpy(void) {
+static void test_dot_add(void) {
     Rng rng = rng_for_tensor(23, "dot");
     for (int s = 0; s < N_SIZES; s++) {
         int n = SIZES[s];
@@ -283,9 +283,8 @@ static void test_dot_axpy(void) {
         for (int i = 0; i < n; i++) want += (double)a[i] * b[i], magnitude += fabs((double)a[i] * b[i]);
         CHECK_CLOSE(dot(a, b, n), want, 1e-6 * magnitude + ATOL, RTOL, "dot n=%d", n);
         float* out = malloc((size_t)n * sizeof(float));
-        memcpy(out, b, (size_t)n * sizeof(float));
-        axpy(out, 0.5f, a, n);
-        for (int i = 0; i < n; i++) CHECK_CLOSE(out[i], b[i] + 0.5 * a[i], 1e-6, 1e-6, "axpy n=%d at %d", n, i);
+        vec_add_to(out, a, b, n);
+        for (int i = 0; i < n; i++) CHECK_CLOSE(out[i], (double)a[i] + b[i], 1e-6, 1e-6, "vec_add_to n=%d at %d", n, i);
         free(a), free(b), free(out);
     }
 }
@@ -349,7 +348,7 @@ void test_kernels(void) {
     test_softmax();
     test_rope();
     test_activations();
-    test_dot_axpy();
+    test_dot_add();
     test_attention_kernels();
     test_exp();
     test_site_stats();
