@@ -25,11 +25,10 @@ function grid(container, view, heads, title, ctx, say) {
   }
   const width = plotWidth(container, 520);
   const H = heads.length, T = view.T;
-  // all heads in one row when each can still be 80 px; else as many as fit
+  // as many heads per row as fit at ≥ 60 px each (all of them when they fit), up to 240 px a square
   const gap = 12;
-  const oneRow = Math.floor((width - gap * (H - 1)) / H);
-  const size = oneRow >= 80 ? Math.min(240, oneRow) : Math.max(80, Math.min(160, Math.floor(width / 3) - gap));
-  const perRow = Math.max(1, Math.floor((width + gap) / (size + gap)));
+  const perRow = Math.max(1, Math.min(H, Math.floor((width + gap) / (60 + gap))));
+  const size = Math.min(240, Math.floor((width - gap * (perRow - 1)) / perRow));
   const wrap = document.createElement('div');
   wrap.style.cssText = `display:grid;grid-template-columns:repeat(${perRow}, ${size}px);gap:${gap}px`;
   container.append(wrap);
@@ -38,13 +37,14 @@ function grid(container, view, heads, title, ctx, say) {
     figure.style.margin = '0';
     const caption = document.createElement('figcaption');
     caption.style.fontSize = '.8rem';
-    caption.textContent = `head ${h}${h === view.head ? ' (selected)' : ''}`;
+    caption.textContent = `head ${h}`;  // the selected one: bold, with an orange frame
+    if (h === view.head) caption.style.fontWeight = '700';
     const canvas = document.createElement('canvas');
     canvas.width = canvas.height = size * (window.devicePixelRatio || 1);
     canvas.style.width = canvas.style.height = `${size}px`;
     canvas.style.border = h === view.head ? '2px solid #E69F00' : '1px solid #ccc';
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `attention of head ${h} at layer ${view.layer}`);
+    canvas.setAttribute('aria-label', `attention of head ${h} at layer ${view.layer}${h === view.head ? ' (selected)' : ''}`);
     const g = canvas.getContext('2d');
     const cell = canvas.width / T;
     for (let q = 0; q < T; q++)
