@@ -33,7 +33,7 @@ static void place_activations(Activations* a, float* block, const Config* c, int
     TAKE(attn_out, td), TAKE(v, td), TAKE(heads, td), TAKE(ffn_out, td);
     TAKE(hidden, tf), TAKE(pre_a, tf), TAKE(pre_b, tf);
     TAKE(rope_cos, (size_t)T * config_head_dim(c) / 2), TAKE(rope_sin, (size_t)T * config_head_dim(c) / 2);
-    TAKE(scores, (size_t)T);
+    TAKE(token_scratch, (size_t)T);
     TAKE(key_t, td);
 #undef TAKE
 }
@@ -274,7 +274,7 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
                 Site same = k == 0 ? SITE_resid_in : SITE_resid_mid;
                 memcpy(stats, probe_at(probes, &layout, PROBE_site_stats, l, same), N_STATS * sizeof(float));
                 memcpy(hist, probe_at(probes, &layout, PROBE_site_hist, l, same), HIST_BINS * sizeof(float));
-            } else site_stats(stats, hist, m->act.scores, norm_in[k], T, d);
+            } else site_stats(stats, hist, m->act.token_scratch, norm_in[k], T, d);
         }
     }
 

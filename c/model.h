@@ -58,7 +58,7 @@ typedef struct {
     float* pre_b;       // (T, d_ff)  x W3ᵀ (SwiGLU)
     float* rope_cos;    // (T, hd/2)
     float* rope_sin;    // (T, hd/2)
-    float* scores;      // (T)
+    float* token_scratch;  // (T)  per-token rms of a norm input, which the probes do not keep
     float* key_t;       // (head_dim, T)  one head's keys, transposed and scaled by 1/sqrt(hd)
 } Activations;
 

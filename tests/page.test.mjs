@@ -227,6 +227,11 @@ test('a bad weights file is refused with a message and the model is kept', async
   await page.waitForFunction(() => /weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
   assert.match(await status(page), /pre-norm RMSNorm/);
   assert.equal(await page.locator('norm-scope input[name=n_layers]').inputValue(), '3');
+  // a behaviour field keeps the file's weights; a weight-shaping one starts a random init
+  await page.getByRole('button', { name: 'Off', exact: true }).click();
+  await page.waitForFunction(() => /residual off · .*weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  await page.locator('norm-scope input[name=seed]').fill('6');
+  await page.waitForFunction(() => /weights: random init, seed 6/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
   await page.close();
 });
 

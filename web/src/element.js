@@ -258,7 +258,8 @@ export class NormScopeElement extends HTMLElement {
     const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile]);
     if (this.runs && key === this.runKey && this.runs.a.valid && (!this.runs.b || this.runs.b.valid)) return this.runs;
     const t0 = performance.now();
-    const a = this.weightsFromFile ? this.modelA.run(this.fileConfig(config), state.text) : this.modelA.run(config, state.text);
+    // a loaded file's weights stay while the weight-shaping fields match it (C decides)
+    const a = this.modelA.run(config, state.text);
     this.lastMs = performance.now() - t0;
     this.lastRebuilt = this.modelA.rebuiltWeights;
     let b = null;
@@ -332,14 +333,6 @@ export class NormScopeElement extends HTMLElement {
       }
     }
     this.writeUrl();
-  }
-
-  fileConfig(config) {
-    // a loaded checkpoint keeps its weights until a weight-shaping field changes
-    const current = this.modelA.config;
-    const shaping = this.scope.fields.filter((f) => f.shapes_weights).map((f) => f.name);
-    const changed = shaping.some((n) => String(config[n]) !== String(current[n]) && !(n === 'd_ff' && config[n] === 'auto'));
-    return changed ? config : { ...current, ...Object.fromEntries(Object.entries(config).filter(([n]) => !shaping.includes(n))) };
   }
 
   clampCursor(run, errors) {

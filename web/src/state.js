@@ -3,9 +3,9 @@
 // fields are declared here. This list alone drives reading and writing the
 // URL, the element's attributes and the controls.
 
-export const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
-export const PANELS = ['depth', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
-export const COMPARE = ['off', 'placement', 'norm', 'residual'];
+const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
+const PANELS = ['depth', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
+const COMPARE = ['off', 'placement', 'norm', 'residual'];
 
 const PAGE_FIELDS = [
   { name: 'text', kind: 'text', default: DEFAULT_TEXT, help: 'text to run; its UTF-8 bytes are the tokens' },

@@ -2,7 +2,7 @@
 // Views never hold a typed array over WASM memory: the next run reuses it.
 
 const NORM_OF_SITE = { resid_in: 0, attn_norm: 0, attn_out: 0, resid_mid: 1, ffn_norm: 1, ffn_hidden: 1, ffn_out: 1, resid_out: 1 };
-export const normOfSite = (site) => NORM_OF_SITE[site];
+const normOfSite = (site) => NORM_OF_SITE[site];
 const NORM_NAMES = ['attn_norm', 'ffn_norm'];
 
 function stats(run, layer, site) {
@@ -135,7 +135,7 @@ function next({ a, b, labels }) {
 }
 
 /** A byte as a learner reads it: printable ASCII as itself, else its hex. */
-export function charOf(byte) {
+function charOf(byte) {
   if (byte === 32) return '␣';
   if (byte > 32 && byte < 127) return String.fromCharCode(byte);
   return `0x${byte.toString(16).padStart(2, '0')}`;
