@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-C_SOURCES="c/config.c c/status.c c/rng.c c/kernels.c c/probes.c c/model.c c/forward.c c/json_parse.c
+C_SOURCES="c/config.c c/status.c c/rng.c c/kernels.c c/backward_kernels.c c/probes.c c/model.c c/forward.c c/backward.c c/json_parse.c
            c/checkpoint.c c/text.c c/report.c c/rope_analysis.c"
 # -ffp-contract=off: no fused multiply-add anywhere, so native, scalar WASM and
 # SIMD WASM round the same way and seeds give bit-identical weights.
@@ -79,13 +79,13 @@ build_all() {
 test_native() {
   say "native tests (kernels, checkpoints) — plain and under AddressSanitizer + UndefinedBehaviorSanitizer"
   # shellcheck disable=SC2086
-  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c -lm \
+  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -lm \
     -o build/test_native
   ./build/test_native
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Ic $C_SOURCES \
-    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c -lm -o build/test_native_asan
-  ./build/test_native_asan
+    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -lm -o build/test_native_asan
+  NORMSCOPE_TEST_QUICK=1 ./build/test_native_asan
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c -lm \
     -o build/normscope-asan
@@ -95,7 +95,7 @@ test_wasm_kernels() {
   say "kernel tests in WASM SIMD (Node)"
   # shellcheck disable=SC2086
   emcc -O2 -std=c11 -ffp-contract=off -msimd128 -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
-    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c -o build/test_wasm_simd.cjs
+    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -o build/test_wasm_simd.cjs
   # emcc 3.1.6 glue fetch()es its .wasm by path when fetch exists; Node 20 has it
   node --no-experimental-fetch build/test_wasm_simd.cjs
 }
@@ -104,6 +104,8 @@ test_reference() {
   say "CLI against the numpy reference over the whole config grid"
   "$PYTHON" tests/reference/reference.py selftest
   "$PYTHON" tests/reference/check_grid.py build/normscope
+  say "CLI gradients against float64 finite differences of the reference's loss, whole grid"
+  "$PYTHON" tests/reference/check_grad.py build/normscope
 }
 
 test_js() {

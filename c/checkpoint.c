@@ -13,11 +13,12 @@
 
 // ---------------------------------------------------------------- save
 
-Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
-    if (!m->has_weights) return status_error("no model to save");
+// Writes the tensors of `block` (the weights, or the gradients at the same offsets).
+static Status save_block(const Model* m, const float* block, uint8_t** out, size_t* n) {
     const Config* c = &m->config;
     Text header = {0};
     text_append(&header, "{\"__metadata__\":{\"format\":\"normscope\"");
+    if (block == m->grad_block) text_append(&header, ",\"content\":\"gradients\",\"loss\":\"%.9g\"", m->loss);
     for (int i = 0; i < N_CONFIG_FIELDS; i++) {
         char value[64];
         config_get(c, &CONFIG_FIELDS[i], value, sizeof value);
@@ -46,7 +47,7 @@ Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
     uint8_t* data = file + 8 + len;
     for (int i = 0; i < m->n_tensors; i++) {  // both targets are little-endian
         const TensorInfo* info = &m->tensors[i];
-        const float* src = *info->slot;
+        const float* src = block + (*info->slot - m->weight_block);
         size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
         if (!info->packed) memcpy(data, src, bytes);
         else
@@ -59,6 +60,16 @@ Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
     *out = file;
     *n = total;
     return status_ok();
+}
+
+Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
+    if (!m->has_weights) return status_error("no model to save");
+    return save_block(m, m->weight_block, out, n);
+}
+
+Status checkpoint_save_grads(const Model* m, uint8_t** out, size_t* n) {
+    if (!m->has_grad) return status_error("no gradients to save: run with gradients first");
+    return save_block(m, m->grad_block, out, n);
 }
 
 // ---------------------------------------------------------------- load
@@ -77,6 +88,9 @@ static Status config_from_metadata(Config* c, const JsonNode* meta) {
     config_defaults(c);
     if (!meta) return status_ok();  // no metadata: defaults, then the shapes must agree
     if (meta->type != JSON_OBJECT) return status_error("checkpoint __metadata__ must be an object of strings");
+    const JsonNode* content = json_get(meta, "content");
+    if (content && content->type == JSON_STRING && strcmp(content->string, "gradients") == 0)
+        return status_error("this file holds gradients (--save-grad), not weights");
     for (const JsonNode* item = meta->child; item; item = item->next) {
         if (!config_field(item->key)) continue;  // other tools' metadata (e.g. "format") is fine
         if (item->type != JSON_STRING)

@@ -9,6 +9,9 @@
 
 // Serializes the model's weights and config; *out is malloc'd.
 Status checkpoint_save(const Model* m, uint8_t** out, size_t* n);
+// The last run's gradients, each under its weight's name and shape, with
+// "content": "gradients" and the loss in the metadata; such a file is refused as weights.
+Status checkpoint_save_grads(const Model* m, uint8_t** out, size_t* n);
 // Validates everything before touching the model: on failure the model is
 // unchanged and the message names the problem (and the tensor, if one).
 Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n);

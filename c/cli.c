@@ -15,7 +15,8 @@ static int fail(int code, const char* message) {
 }
 
 static void usage(void) {
-    printf("usage: normscope [--field value ...] [--text T] [--load F] [--save F] [--json [--full]]\n\n"
+    printf("usage: normscope [--field value ...] [--text T] [--load F] [--save F] [--grad] [--save-grad F]\n"
+           "                 [--json [--full]]\n\n"
            "Runs a small transformer on the bytes of T and reports what happens at every site of every layer.\n\n"
            "model fields (DESIGN.md):\n");
     for (int i = 0; i < N_CONFIG_FIELDS; i++) {
@@ -35,6 +36,9 @@ static void usage(void) {
            "  --save F         write the model's weights and config as safetensors\n"
            "  --json           print the run as JSON (schema in README)\n"
            "  --full           with --json: add attention, norm vectors, q/k, RoPE angles, all logits\n"
+           "  --grad           also run the backward pass: loss (mean next-byte cross-entropy), the L2 norm of\n"
+           "                   every weight's gradient, the gradient's rms at every site (needs >= 2 bytes)\n"
+           "  --save-grad F    write every weight's gradient as safetensors under the weight's name (implies --grad)\n"
            "  --help           this text\n", DEFAULT_TEXT);
 }
 
@@ -58,6 +62,20 @@ static int read_file(const char* path, uint8_t** out, size_t* n, char* error, si
     return 1;
 }
 
+static Status write_file(const char* path, const Model* m, Status (*serialize)(const Model*, uint8_t**, size_t*)) {
+    uint8_t* bytes = NULL;
+    size_t n = 0;
+    Status s = serialize(m, &bytes, &n);
+    if (s.ok) {
+        FILE* f = fopen(path, "wb");
+        int written = f && fwrite(bytes, 1, n, f) == n;
+        if (f && fclose(f) != 0) written = 0;
+        if (!written) s = status_error("cannot write %s", path);
+    }
+    free(bytes);
+    return s;
+}
+
 static void print_table(Model* m) {
     const Config* c = &m->config;
     printf("normscope: %d layers, d_model %d, %s %s-norm, %d tokens; rms of each site\n", c->n_layers, c->d_model,
@@ -71,13 +89,20 @@ static void print_table(Model* m) {
         for (int s = 0; s < N_SITES; s++) printf(" %11.4g", probe_at(m->probe_block, &m->layout, PROBE_site_stats, l, s)[STAT_rms]);
         printf("\n");
     }
+    if (!m->has_grad) return;
+    printf("\nloss %.6g (mean next-byte cross-entropy); rms of the loss gradient at each site\n", m->loss);
+    for (int l = 0; l < c->n_layers; l++) {
+        printf("%5d", l);
+        for (int s = 0; s < N_SITES; s++) printf(" %11.4g", probe_at(m->probe_block, &m->layout, PROBE_grad_site_rms, l, 0)[s]);
+        printf("\n");
+    }
 }
 
 int main(int argc, char** argv) {
     Config config;
     config_defaults(&config);
-    const char *text = DEFAULT_TEXT, *load = NULL, *save = NULL;
-    int json = 0, full = 0;
+    const char *text = DEFAULT_TEXT, *load = NULL, *save = NULL, *save_grad = NULL;
+    int json = 0, full = 0, grad = 0;
     char message[320];
     const char* shaping_flag = NULL;
     int given[64] = {0};  // which fields the command line set
@@ -86,6 +111,7 @@ int main(int argc, char** argv) {
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) { usage(); return 0; }
         if (!strcmp(arg, "--json")) { json = 1; continue; }
         if (!strcmp(arg, "--full")) { full = 1; continue; }
+        if (!strcmp(arg, "--grad")) { grad = 1; continue; }
         if (strncmp(arg, "--", 2) != 0) {
             snprintf(message, sizeof message, "unexpected argument \"%.60s\" (see --help)", arg);
             return fail(2, message);
@@ -98,6 +124,7 @@ int main(int argc, char** argv) {
         if (!strcmp(arg, "--text")) { text = value; continue; }
         if (!strcmp(arg, "--load")) { load = value; continue; }
         if (!strcmp(arg, "--save")) { save = value; continue; }
+        if (!strcmp(arg, "--save-grad")) { save_grad = value, grad = 1; continue; }
         char name[64];
         snprintf(name, sizeof name, "%s", arg + 2);
         for (char* p = name; *p; p++) if (*p == '-') *p = '_';
@@ -142,19 +169,10 @@ int main(int argc, char** argv) {
         config = merged;
     }
     s = model_configure(&model, &config);
-    if (s.ok && save) {
-        uint8_t* bytes = NULL;
-        size_t n = 0;
-        s = checkpoint_save(&model, &bytes, &n);
-        if (s.ok) {
-            FILE* f = fopen(save, "wb");
-            int written = f && fwrite(bytes, 1, n, f) == n;
-            if (f && fclose(f) != 0) written = 0;
-            if (!written) s = status_error("cannot write %s", save);
-        }
-        free(bytes);
-    }
-    if (s.ok) s = model_forward(&model, (const uint8_t*)text, (int)strlen(text));
+    if (s.ok && save) s = write_file(save, &model, checkpoint_save);
+    if (s.ok && grad) s = model_gradients(&model, (const uint8_t*)text, (int)strlen(text));
+    else if (s.ok) s = model_forward(&model, (const uint8_t*)text, (int)strlen(text));
+    if (s.ok && save_grad) s = write_file(save_grad, &model, checkpoint_save_grads);
     if (s.ok && json) {
         Text out = {0};
         s = report_json(&model, full, &out);

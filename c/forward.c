@@ -9,9 +9,21 @@
 
 // ---------------------------------------------------------------- buffers
 
-static size_t activation_floats(const Config* c, int T) {
-    size_t d = (size_t)c->d_model, ff = (size_t)c->d_ff, hd = (size_t)config_head_dim(c);
-    return (size_t)T * (8 * d + 3 * ff + hd + 1) + 64;
+// Floats for the activations, the layer caches (one, or one per layer for
+// gradients) and, for gradients, the backward's buffers; TAKE below places them.
+static size_t activation_floats(const Config* c, int T, int for_grad) {
+    size_t d = (size_t)c->d_model, ff = (size_t)c->d_ff, hd = (size_t)config_head_dim(c), t = (size_t)T;
+    size_t layers = for_grad ? (size_t)c->n_layers : 1, pad = 4;
+    size_t n = 5 * (t * d + pad) + 2 * (t * hd / 2 + pad) + (t + pad) + (t * d + pad);
+    n += layers * (3 * (t * d + pad) + 3 * (t * ff + pad));
+    if (for_grad) {
+        size_t rows = ff > VOCAB ? ff : VOCAB, widest = ff > d ? ff : d;
+        size_t big = packed_size((int)rows, (int)d) > packed_size((int)d, (int)ff) ? packed_size((int)rows, (int)d)
+                                                                                    : packed_size((int)d, (int)ff);
+        n += 10 * (t * d + pad) + 3 * (t * ff + pad) + (t * VOCAB + pad) + (t + pad) + (big + pad);
+        n += matmul_weight_grad_scratch(T, (int)rows, (int)widest) + pad;
+    }
+    return n;
 }
 
 // Grows a buffer only when a run needs more: no allocation on a steady state.
@@ -25,18 +37,37 @@ static int reserve(float** block, size_t* capacity, size_t floats) {
     return 1;
 }
 
-static void place_activations(Activations* a, float* block, const Config* c, int T) {
-    size_t td = (size_t)T * c->d_model, tf = (size_t)T * c->d_ff;
-    float* next = block;
-#define TAKE(field, n) (a->field = next, next += ((n) + 3) & ~(size_t)3)
-    TAKE(stream[0], td), TAKE(stream[1], td), TAKE(stream[2], td);
-    TAKE(attn_out, td), TAKE(v, td), TAKE(heads, td), TAKE(ffn_out, td);
-    TAKE(hidden, tf), TAKE(pre_a, tf), TAKE(pre_b, tf);
-    TAKE(rope_cos, (size_t)T * config_head_dim(c) / 2), TAKE(rope_sin, (size_t)T * config_head_dim(c) / 2);
-    TAKE(token_scratch, (size_t)T);
-    TAKE(key_t, td);
+static void place_activations(Model* m, const Config* c, int T, int for_grad) {
+    Activations* a = &m->act;
+    GradBuffers* g = &m->g;
+    size_t td = (size_t)T * c->d_model, tf = (size_t)T * c->d_ff, pairs = (size_t)T * config_head_dim(c) / 2;
+    float* next = m->act_block;
+#define TAKE(field, n) (field = next, next += ((n) + 3) & ~(size_t)3)
+    TAKE(a->stream[0], td), TAKE(a->stream[1], td), TAKE(a->stream[2], td);
+    TAKE(a->attn_out, td), TAKE(a->ffn_out, td);
+    TAKE(a->rope_cos, pairs), TAKE(a->rope_sin, pairs);
+    TAKE(a->token_scratch, (size_t)T);
+    TAKE(a->key_t, td);
+    a->per_layer = for_grad;
+    for (int l = 0; l < (for_grad ? c->n_layers : 1); l++) {
+        LayerCache* cache = &a->layer[l];
+        TAKE(cache->resid_in, td), TAKE(cache->v, td), TAKE(cache->heads, td);
+        TAKE(cache->pre_a, tf), TAKE(cache->pre_b, tf), TAKE(cache->hidden, tf);
+    }
+    if (!for_grad) return;
+    int d = c->d_model, ff = c->d_ff, rows = ff > VOCAB ? ff : VOCAB, widest = ff > d ? ff : d;
+    size_t big = packed_size(rows, d) > packed_size(d, ff) ? packed_size(rows, d) : packed_size(d, ff);
+    TAKE(g->d_stream[0], td), TAKE(g->d_stream[1], td), TAKE(g->d_mid, td), TAKE(g->d_norm, td);
+    TAKE(g->d_sub, td), TAKE(g->d_tmp, td);
+    TAKE(g->d_q, td), TAKE(g->d_k, td), TAKE(g->d_v, td), TAKE(g->d_heads, td);
+    TAKE(g->d_hidden, tf), TAKE(g->d_pre_a, tf), TAKE(g->d_pre_b, tf);
+    TAKE(g->d_logits, (size_t)T * VOCAB), TAKE(g->d_scores, (size_t)T);
+    TAKE(g->weights_t, big);
+    TAKE(g->matmul, matmul_weight_grad_scratch(T, rows, widest));
 #undef TAKE
 }
+
+static LayerCache* cache_of(Model* m, int l) { return &m->act.layer[m->act.per_layer ? l : 0]; }
 
 // ---------------------------------------------------------------- layers
 
@@ -88,12 +119,13 @@ static void attention_forward(Model* m, int l, float* out, const float* x, int T
     const Config* c = &m->config;
     const LayerWeights* p = &m->w.layers[l];
     Activations* a = &m->act;
+    LayerCache* cache = cache_of(m, l);
     int d = c->d_model, H = c->n_heads, hd = config_head_dim(c), pairs = hd / 2;
     float* q = probe_at(m->probe_block, &m->layout, PROBE_attn_q, l, 0);
     float* k = probe_at(m->probe_block, &m->layout, PROBE_attn_k, l, 0);
     matmul(q, x, p->wq, T, d, d);
     matmul(k, x, p->wk, T, d, d);
-    matmul(a->v, x, p->wv, T, d, d);
+    matmul(cache->v, x, p->wv, T, d, d);
     if (c->pos == POS_ROPE) {
         float* q_rot = probe_at(m->probe_block, &m->layout, PROBE_attn_q_rot, l, 0);
         float* k_rot = probe_at(m->probe_block, &m->layout, PROBE_attn_k_rot, l, 0);
@@ -119,17 +151,17 @@ static void attention_forward(Model* m, int l, float* out, const float* x, int T
             attention_scores(row, q_th, a->key_t, hd, T, t + 1);
             softmax(row, row, t + 1);
             for (int s = t + 1; s < T; s++) row[s] = 0.0f;
-            weighted_sum(a->heads + (size_t)t * d + (size_t)h * hd, row, a->v + (size_t)h * hd, d, t + 1, hd);
+            weighted_sum(cache->heads + (size_t)t * d + (size_t)h * hd, row, cache->v + (size_t)h * hd, d, t + 1, hd);
         }
     }
-    matmul(out, a->heads, p->wo, T, d, d);
+    matmul(out, cache->heads, p->wo, T, d, d);
 }
 
 // gelu/relu: w2(act(w1 x)); swiglu: w2(silu(w1 x) ⊙ w3 x).
 static void ffn_forward(Model* m, int l, float* out, const float* x, int T) {
     const Config* c = &m->config;
     const LayerWeights* p = &m->w.layers[l];
-    Activations* a = &m->act;
+    LayerCache* a = cache_of(m, l);
     int d = c->d_model, ff = c->d_ff, n = T * ff;
     matmul(a->pre_a, x, p->w1, T, ff, d);
     if (c->activation == ACT_GELU) gelu(a->hidden, a->pre_a, n);
@@ -178,12 +210,14 @@ static void embed(Model* m, float* x, const uint8_t* tokens, int T) {
 
 // ---------------------------------------------------------------- forward
 
-Status model_check_run(const Config* c, int T) {
+static Status check_run(const Config* c, int T, int for_grad) {
     if (T < 1 || T > c->max_tokens)
         return status_error("text must be 1 to %d bytes long (max_tokens); it is %d bytes", c->max_tokens, T);
+    if (for_grad && T < 2)
+        return status_error("gradients need a text of at least 2 bytes (the loss predicts each next byte); it is %d", T);
     ProbeLayout layout;
-    probes_layout(&layout, c, T);
-    uint64_t bytes = (layout.total + activation_floats(c, T)) * sizeof(float);
+    probes_layout(&layout, c, T, for_grad);
+    uint64_t bytes = (layout.total + activation_floats(c, T, for_grad)) * sizeof(float);
     if (bytes > MEMORY_BUDGET_BYTES / 2)
         return status_error("this text and config need %llu MiB of probe buffers, over the %llu MiB limit "
                             "(attention probabilities alone take n_layers x n_heads x T^2 floats): use a shorter "
@@ -193,21 +227,27 @@ Status model_check_run(const Config* c, int T) {
     return status_ok();
 }
 
-Status model_forward(Model* m, const uint8_t* tokens, int T) {
+Status model_check_run(const Config* c, int T) { return check_run(c, T, 0); }
+Status model_check_grad_run(const Config* c, int T) { return check_run(c, T, 1); }
+
+Status model_forward(Model* m, const uint8_t* tokens, int T) { return model_forward_for_grad(m, tokens, T, 0); }
+
+Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_grad) {
     const Config* c = &m->config;
     if (!m->has_weights) return status_error("no model: configure one first");
-    Status s = model_check_run(c, T);
+    Status s = check_run(c, T, for_grad);
     if (!s.ok) return s;
     ProbeLayout layout;
-    probes_layout(&layout, c, T);
-    size_t act_floats = activation_floats(c, T);
+    probes_layout(&layout, c, T, for_grad);
+    size_t act_floats = activation_floats(c, T, for_grad);
     uint64_t bytes = (layout.total + act_floats) * sizeof(float);
     if (!reserve(&m->act_block, &m->act_capacity, act_floats) ||
         !reserve(&m->probe_block, &m->probe_capacity, (size_t)layout.total))
         return status_error("out of memory for the probe buffers (%llu MiB)", (unsigned long long)(bytes >> 20));
     m->layout = layout;
     m->T = T;
-    place_activations(&m->act, m->act_block, c, T);
+    m->has_grad = 0;
+    place_activations(m, c, T, for_grad);
 
     int L = c->n_layers, d = c->d_model, ff = c->d_ff, n = T * d;
     float* probes = m->probe_block;
@@ -217,6 +257,8 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
 
     for (int l = 0; l < L; l++) {
         const LayerWeights* w = &m->w.layers[l];
+        LayerCache* cache = cache_of(m, l);
+        if (for_grad) memcpy(cache->resid_in, x, (size_t)n * sizeof(float));
         float* site[N_SITES];
         float* norm_in[2], *norm_out[2], *normalized[2], *mean[2], *divisor[2];
         for (int k = 0; k < 2; k++) {
@@ -228,7 +270,7 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
         }
         site[SITE_resid_in] = x;
         site[SITE_attn_out] = m->act.attn_out;
-        site[SITE_ffn_hidden] = m->act.hidden;
+        site[SITE_ffn_hidden] = cache->hidden;
         site[SITE_ffn_out] = m->act.ffn_out;
         site[SITE_attn_norm] = norm_out[0];
         site[SITE_ffn_norm] = norm_out[1];
@@ -290,6 +332,7 @@ Status model_forward(Model* m, const uint8_t* tokens, int T) {
         x = out;
     }
     float* logits = probe_at(probes, &layout, PROBE_logits, 0, 0);
+    m->act.head_input = x;
     matmul(logits, x, m->w.output, T, VOCAB, d);
     if (!m->probes_off) softmax(probe_at(probes, &layout, PROBE_probs, 0, 0), logits + (size_t)(T - 1) * VOCAB, VOCAB);
     return status_ok();

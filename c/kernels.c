@@ -7,14 +7,7 @@
 
 #include "simd.h"
 
-// The scalar tails use the same vector code on one lane, so every element
-// is computed identically however the loop splits.
-static inline float lane0(vec v) {
-    float out[4];
-    vec_store(out, v);
-    return out[0];
-}
-static inline float exp_one(float x) { return lane0(vec_exp(vec_splat(x))); }
+static inline float exp_one(float x) { return vec_first(vec_exp(vec_splat(x))); }
 
 
 // ---------------------------------------------------------------- matmul
@@ -86,6 +79,41 @@ void matmul(float* out, const float* x, const float* panels, int T, int rows, in
             kernel_4x8(out + (size_t)t * rows + col0, rows, n_out, x + (size_t)t * cols, cols, panel);
         for (; t < T; t++) kernel_1x8(out + (size_t)t * rows + col0, n_out, x + (size_t)t * cols, cols, panel);
     }
+}
+
+// The panels of wᵀ from the panels of w: the backward's dx = dy·w is then the
+// same forward matmul, dx = dy·(wᵀ)ᵀ.
+void pack_transposed(float* out, const float* panels, int rows, int cols) {
+    memset(out, 0, packed_size(cols, rows) * sizeof(float));
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) out[packed_index(c, r, rows)] = panels[packed_index(r, c, cols)];
+}
+
+// grad[rows, cols] (panels) = dyᵀ·x: the same 4×8 kernel with tokens as the
+// inner dimension, so dy goes into panels over its rows and x is transposed.
+void matmul_weight_grad(float* grad, const float* dy, const float* x, int T, int rows, int cols, float* scratch) {
+    int n_panels = (rows + PANEL - 1) / PANEL;
+    float* dy_panels = scratch;                               // [panel][t][j]
+    float* x_t = scratch + (size_t)n_panels * PANEL * T;      // (cols, T)
+    for (int p = 0; p < n_panels; p++)
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < PANEL; j++) {
+                int row = p * PANEL + j;
+                dy_panels[((size_t)p * T + t) * PANEL + j] = row < rows ? dy[(size_t)t * rows + row] : 0.0f;
+            }
+    for (int t = 0; t < T; t++)
+        for (int c = 0; c < cols; c++) x_t[(size_t)c * T + t] = x[(size_t)t * cols + c];
+    for (int p = 0; p < n_panels; p++) {
+        const float* panel = dy_panels + (size_t)p * PANEL * T;
+        float* out = grad + (size_t)p * PANEL * cols;
+        int c = 0;
+        for (; c + 4 <= cols; c += 4) kernel_4x8(out + (size_t)c * PANEL, PANEL, PANEL, x_t + (size_t)c * T, T, panel);
+        for (; c < cols; c++) kernel_1x8(out + (size_t)c * PANEL, PANEL, x_t + (size_t)c * T, T, panel);
+    }
+}
+
+size_t matmul_weight_grad_scratch(int T, int rows, int cols) {
+    return packed_size(rows, T) + (size_t)cols * T;
 }
 
 // ---------------------------------------------------------------- reductions
@@ -301,7 +329,7 @@ static inline vec gelu_vec(vec x) {
 void gelu(float* out, const float* x, int n) {
     int i = 0;
     for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) vec_store(out + i, gelu_vec(vec_load(x + i)));
-    for (; i < n; i++) out[i] = lane0(gelu_vec(vec_splat(x[i])));
+    for (; i < n; i++) out[i] = vec_first(gelu_vec(vec_splat(x[i])));
 }
 
 void relu(float* out, const float* x, int n) {
@@ -317,7 +345,7 @@ void silu(float* out, const float* x, int n) {
         vec v = vec_load(x + i);
         vec_store(out + i, vec_mul(v, vec_sigmoid(v)));
     }
-    for (; i < n; i++) out[i] = x[i] * lane0(vec_sigmoid(vec_splat(x[i])));
+    for (; i < n; i++) out[i] = x[i] * vec_first(vec_sigmoid(vec_splat(x[i])));
 }
 
 void swiglu_gate(float* out, const float* a, const float* b, int n) {
@@ -326,5 +354,5 @@ void swiglu_gate(float* out, const float* a, const float* b, int n) {
         vec v = vec_load(a + i);
         vec_store(out + i, vec_mul(vec_mul(v, vec_sigmoid(v)), vec_load(b + i)));
     }
-    for (; i < n; i++) out[i] = a[i] * lane0(vec_sigmoid(vec_splat(a[i]))) * b[i];
+    for (; i < n; i++) out[i] = a[i] * vec_first(vec_sigmoid(vec_splat(a[i]))) * b[i];
 }

@@ -19,6 +19,13 @@ static inline size_t packed_index(int row, int col, int cols) {
 // out[T, rows] = x[T, cols] · wᵀ  (torch: F.linear(x, w))
 void matmul(float* out, const float* x, const float* panels, int T, int rows, int cols);
 
+// The backward of matmul. dx = dy·w is matmul(dx, dy, wᵀ panels, T, cols, rows)
+// with pack_transposed's panels (packed_size(cols, rows) floats).
+void pack_transposed(float* out, const float* panels, int rows, int cols);
+// grad (panels, like w) = dyᵀ·x for dy[T, rows], x[T, cols]; overwrites grad.
+void matmul_weight_grad(float* grad, const float* dy, const float* x, int T, int rows, int cols, float* scratch);
+size_t matmul_weight_grad_scratch(int T, int rows, int cols);  // floats
+
 // torch.nn.LayerNorm over the last dim, biased variance, eps inside the root.
 // Also writes what the probes plot: per-row mean and divisor sqrt(var + eps),
 // and the normalized vector before γ/β (normalized may be NULL).
@@ -54,5 +61,22 @@ void relu(float* out, const float* x, int n);
 void silu(float* out, const float* x, int n);
 void swiglu_gate(float* out, const float* a, const float* b, int n);  // silu(a) · b
 void vec_add_to(float* out, const float* a, const float* b, int n);   // out = a + b
+
+// ---------------------------------------------------------------- backward
+// (backward_kernels.c) Each takes the forward's saved values and dy, the
+// gradient of the loss with respect to the forward's output.
+
+// dx from dy for y = normalized·γ (+ β), normalized = (x − mean)/divisor
+// (center = 1, LayerNorm) or x/divisor (center = 0, RMSNorm); dgamma, dbeta
+// (may be NULL) get Σ_t dy·normalized and Σ_t dy. dx may not alias dy.
+void norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* normalized,
+                   const float* divisor, const float* gamma, int T, int d, int center);
+void gelu_backward(float* dx, const float* dy, const float* x, int n);
+void relu_backward(float* dx, const float* dy, const float* x, int n);
+// h = silu(a)·b: da and db from dh.
+void swiglu_backward(float* da, float* db, const float* dh, const float* a, const float* b, int n);
+// The inverse rotation of rope(): the gradient of x from the gradient of out.
+void rope_backward(float* dx, const float* dout, const float* cos_t, const float* sin_t, int hd, int half);
+void axpy(float* y, float a, const float* x, int n);  // y += a·x
 
 #endif

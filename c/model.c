@@ -15,8 +15,9 @@ void model_init(Model* m) {
 }
 
 static void free_weights(Model* m) {
-    free(m->weight_block), free(m->tensors), free(m->w.layers);
-    m->weight_block = NULL;
+    free(m->weight_block), free(m->grad_block), free(m->tensors), free(m->w.layers);
+    m->weight_block = m->grad_block = NULL;
+    m->has_grad = 0;
     m->tensors = NULL;
     m->w.layers = NULL;
     m->has_weights = 0;
@@ -36,41 +37,45 @@ typedef struct {
 } Table;
 
 static void add(Table* t, TensorRole role, float** slot, int packed, int ndim, int rows, int cols,
-                const char* fmt, int layer) {
+                const char* name, int layer, int kind) {
     TensorInfo* info = &t->items[t->n++];
-    snprintf(info->name, sizeof info->name, fmt, layer);
+    if (layer < 0) snprintf(info->name, sizeof info->name, "%s", name);
+    else snprintf(info->name, sizeof info->name, "layers.%d.%s", layer, name);
     info->role = role, info->slot = slot, info->packed = packed;
     info->ndim = ndim, info->rows = ndim == 1 ? 1 : rows, info->cols = cols;
+    info->layer = layer, info->kind = kind;
 }
 
 Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w) {
     int L = c->n_layers, d = c->d_model, ff = c->d_ff;
     int has_norm = c->norm != NORM_NONE, has_bias = c->norm == NORM_LAYERNORM;
-    Table t = {calloc((size_t)(5 + 11 * L), sizeof(TensorInfo)), 0};
+    Table t = {calloc((size_t)(5 + N_LAYER_TENSORS * L), sizeof(TensorInfo)), 0};
     if (!t.items) return status_error("out of memory for the tensor table (n_layers=%d)", L);
-    add(&t, TENSOR_MATRIX, &w->tok_embeddings, 0, 2, VOCAB, d, "tok_embeddings.weight", 0);
+    add(&t, TENSOR_MATRIX, &w->tok_embeddings, 0, 2, VOCAB, d, "tok_embeddings.weight", -1, 0);
     if (c->pos == POS_LEARNED)
-        add(&t, TENSOR_MATRIX, &w->pos_embeddings, 0, 2, c->max_tokens, d, "pos_embeddings.weight", 0);
+        add(&t, TENSOR_MATRIX, &w->pos_embeddings, 0, 2, c->max_tokens, d, "pos_embeddings.weight", -1, 0);
     for (int l = 0; l < L; l++) {
         LayerWeights* lw = &w->layers[l];
-        if (has_norm) add(&t, TENSOR_GAMMA, &lw->attention_norm, 0, 1, 0, d, "layers.%d.attention_norm.weight", l);
-        if (has_bias) add(&t, TENSOR_BETA, &lw->attention_norm_bias, 0, 1, 0, d, "layers.%d.attention_norm.bias", l);
-        add(&t, TENSOR_MATRIX, &lw->wq, 1, 2, d, d, "layers.%d.attention.wq.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->wk, 1, 2, d, d, "layers.%d.attention.wk.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->wv, 1, 2, d, d, "layers.%d.attention.wv.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->wo, 1, 2, d, d, "layers.%d.attention.wo.weight", l);
-        if (has_norm) add(&t, TENSOR_GAMMA, &lw->ffn_norm, 0, 1, 0, d, "layers.%d.ffn_norm.weight", l);
-        if (has_bias) add(&t, TENSOR_BETA, &lw->ffn_norm_bias, 0, 1, 0, d, "layers.%d.ffn_norm.bias", l);
-        add(&t, TENSOR_MATRIX, &lw->w1, 1, 2, ff, d, "layers.%d.feed_forward.w1.weight", l);
-        add(&t, TENSOR_MATRIX, &lw->w2, 1, 2, d, ff, "layers.%d.feed_forward.w2.weight", l);
-        if (c->activation == ACT_SWIGLU)
-            add(&t, TENSOR_MATRIX, &lw->w3, 1, 2, ff, d, "layers.%d.feed_forward.w3.weight", l);
+#define LAYER(kind, role, field, packed, ndim, rows, cols) \
+    add(&t, role, &lw->field, packed, ndim, rows, cols, LAYER_TENSOR_FILE_NAMES[kind], l, kind)
+        if (has_norm) LAYER(LT_attention_norm, TENSOR_GAMMA, attention_norm, 0, 1, 0, d);
+        if (has_bias) LAYER(LT_attention_norm_bias, TENSOR_BETA, attention_norm_bias, 0, 1, 0, d);
+        LAYER(LT_wq, TENSOR_MATRIX, wq, 1, 2, d, d);
+        LAYER(LT_wk, TENSOR_MATRIX, wk, 1, 2, d, d);
+        LAYER(LT_wv, TENSOR_MATRIX, wv, 1, 2, d, d);
+        LAYER(LT_wo, TENSOR_MATRIX, wo, 1, 2, d, d);
+        if (has_norm) LAYER(LT_ffn_norm, TENSOR_GAMMA, ffn_norm, 0, 1, 0, d);
+        if (has_bias) LAYER(LT_ffn_norm_bias, TENSOR_BETA, ffn_norm_bias, 0, 1, 0, d);
+        LAYER(LT_w1, TENSOR_MATRIX, w1, 1, 2, ff, d);
+        LAYER(LT_w2, TENSOR_MATRIX, w2, 1, 2, d, ff);
+        if (c->activation == ACT_SWIGLU) LAYER(LT_w3, TENSOR_MATRIX, w3, 1, 2, ff, d);
+#undef LAYER
     }
     if (has_norm && c->placement == PLACE_PRE) {
-        add(&t, TENSOR_GAMMA, &w->norm, 0, 1, 0, d, "norm.weight", 0);
-        if (has_bias) add(&t, TENSOR_BETA, &w->norm_bias, 0, 1, 0, d, "norm.bias", 0);
+        add(&t, TENSOR_GAMMA, &w->norm, 0, 1, 0, d, "norm.weight", -1, 0);
+        if (has_bias) add(&t, TENSOR_BETA, &w->norm_bias, 0, 1, 0, d, "norm.bias", -1, 0);
     }
-    add(&t, TENSOR_MATRIX, &w->output, 1, 2, VOCAB, d, "output.weight", 0);
+    add(&t, TENSOR_MATRIX, &w->output, 1, 2, VOCAB, d, "output.weight", -1, 0);
     *out = t.items;
     *n = t.n;
     return status_ok();
@@ -158,5 +163,6 @@ Status model_configure(Model* m, const Config* c) {
     }
     m->config = next;
     m->T = 0;  // the probe buffer no longer matches the config until the next forward
+    m->has_grad = 0;
     return status_ok();
 }

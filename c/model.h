@@ -45,22 +45,48 @@ typedef struct {
     TensorRole role;
     int packed;      // stored as matmul panels
     float** slot;    // where the tensor's pointer lives in Weights
+    int layer;       // −1 for the tensors outside the blocks
+    int kind;        // LayerTensor, for a block's tensor
 } TensorInfo;
+
+// What one block's backward needs that the probes do not keep. A forward for
+// gradients keeps one per layer; a plain forward reuses layer[0].
+typedef struct {
+    float* resid_in;    // (T, d)  the block's input (post-norm's attention input)
+    float* v;           // (T, d)
+    float* heads;       // (T, d)   concatenated head outputs
+    float* pre_a;       // (T, d_ff)  x W1ᵀ
+    float* pre_b;       // (T, d_ff)  x W3ᵀ (SwiGLU)
+    float* hidden;      // (T, d_ff)  after the activation
+} LayerCache;
 
 typedef struct {
     float* stream[3];   // (T, d) resid_in / resid_out alternate; [2] is resid_mid
     float* attn_out;    // (T, d)
-    float* v;           // (T, d)
-    float* heads;       // (T, d)   concatenated head outputs
     float* ffn_out;     // (T, d)
-    float* hidden;      // (T, d_ff)  after the activation
-    float* pre_a;       // (T, d_ff)  x W1ᵀ
-    float* pre_b;       // (T, d_ff)  x W3ᵀ (SwiGLU)
     float* rope_cos;    // (T, hd/2)
     float* rope_sin;    // (T, hd/2)
     float* token_scratch;  // (T)  per-token rms of a norm input, which the probes do not keep
     float* key_t;       // (head_dim, T)  one head's keys, transposed and scaled by 1/sqrt(hd)
+    const float* head_input;  // (T, d)  what the output head multiplied
+    int per_layer;      // layer[l] for every l (a forward for gradients), else layer[0] only
+    LayerCache layer[MAX_LAYERS];
 } Activations;
+
+// The backward's working buffers (backward.c), allocated with the activations.
+typedef struct {
+    float* d_stream[2];  // (T, d)  dL/d(block output), dL/d(block input)
+    float* d_mid;        // (T, d)
+    float* d_norm;       // (T, d)  dL/d(a norm's output)
+    float* d_sub;        // (T, d)
+    float* d_tmp;        // (T, d)
+    float* d_q, *d_k, *d_v, *d_heads;   // (T, d)
+    float* d_hidden, *d_pre_a, *d_pre_b;  // (T, d_ff)
+    float* d_logits;     // (T, 256)
+    float* d_scores;     // (T)
+    float* weights_t;    // the largest matrix's transposed panels
+    float* matmul;       // matmul_weight_grad's scratch
+} GradBuffers;
 
 typedef struct Model {
     Config config;          // the config of the last forward (weights + behaviour)
@@ -75,6 +101,10 @@ typedef struct Model {
     float* weight_block;     // every tensor, one allocation
     size_t weight_floats;
     Activations act;
+    GradBuffers g;
+    float* grad_block;       // dL/dw for every tensor, at the weight's own offset in weight_block
+    int has_grad;            // the last run computed gradients (loss, grad_block, grad probes)
+    double loss;             // mean next-byte cross-entropy of the last gradient run
     float* act_block;
     size_t act_capacity;     // floats
     float* probe_block;
@@ -95,8 +125,21 @@ Status model_configure(Model* m, const Config* c);
 // Whether a forward of T tokens fits this config (text length, probe budget);
 // callers check it before adopting a config, so a refused run changes nothing.
 Status model_check_run(const Config* c, int T);
-// Tokens are bytes; T must be 1 … max_tokens.
+// Tokens are bytes; T must be 1 … max_tokens. for_grad keeps each layer's
+// cache for model_backward (and sizes the gradient probes).
 Status model_forward(Model* m, const uint8_t* tokens, int T);
+Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_grad);
+// Whether a run of T tokens with gradients fits (T ≥ 2, memory).
+Status model_check_grad_run(const Config* c, int T);
+// Loss (mean cross-entropy of each next byte), every weight's gradient into
+// grad_block and the gradient probes, from a forward_for_grad of the same tokens.
+Status model_backward(Model* m);
+// Forward + backward.
+Status model_gradients(Model* m, const uint8_t* tokens, int T);
+// A tensor's gradient: the same offset in grad_block as the weight in weight_block.
+static inline float* grad_of(const Model* m, const float* weight) {
+    return m->grad_block + (weight - m->weight_block);
+}
 
 // Re-runs one norm of the last forward on one token's input·scale + shift·rms(input)
 // (the invariance experiment; the shift is in units of the token's rms). out holds 3·d_model + 2 floats: input,

@@ -13,6 +13,12 @@ const char* const SITE_NAMES[N_SITES] = {SITES(AS_STRING)};
 const char* const STAT_NAMES[N_STATS] = {STAT_FIELDS(AS_STRING)};
 const char* const PROBE_NAMES[N_PROBE_ARRAYS] = {PROBE_ARRAYS(AS_STRING)};
 #undef AS_STRING
+#define AS_STRING(name, file_name) #name,
+const char* const LAYER_TENSOR_NAMES[N_LAYER_TENSORS] = {LAYER_TENSORS(AS_STRING)};
+#undef AS_STRING
+#define AS_STRING(name, file_name) file_name,
+const char* const LAYER_TENSOR_FILE_NAMES[N_LAYER_TENSORS] = {LAYER_TENSORS(AS_STRING)};
+#undef AS_STRING
 
 static void set_shape(ProbeLayout* layout, ProbeId id, int ndim, int a, int b, int c, int d) {
     ProbeArray* arr = &layout->arrays[id];
@@ -25,7 +31,7 @@ static void set_shape(ProbeLayout* layout, ProbeId id, int ndim, int a, int b, i
     }
 }
 
-void probes_layout(ProbeLayout* layout, const Config* c, int T) {
+void probes_layout(ProbeLayout* layout, const Config* c, int T, int with_grad) {
     memset(layout, 0, sizeof *layout);
     int L = c->n_layers, d = c->d_model, H = c->n_heads, hd = config_head_dim(c);
     int final = c->placement == PLACE_PRE && c->norm != NORM_NONE;  // a final norm exists
@@ -58,6 +64,12 @@ void probes_layout(ProbeLayout* layout, const Config* c, int T) {
     set_shape(layout, PROBE_attn_k_rot, 4, rope ? L : 0, T, H, hd);
     set_shape(layout, PROBE_logits, 2, T, VOCAB, 0, 0);
     set_shape(layout, PROBE_probs, 1, VOCAB, 0, 0, 0);  // softmax of the last position's logits: the next byte
+    int g = with_grad ? 1 : 0;
+    set_shape(layout, PROBE_loss, 1, g, 0, 0, 0);                  // mean of token_loss
+    set_shape(layout, PROBE_token_loss, 1, g * (T - 1), 0, 0, 0);  // −log p(byte t+1 | bytes ≤ t)
+    set_shape(layout, PROBE_grad_site_rms, 2, g * L, N_SITES, 0, 0);
+    set_shape(layout, PROBE_grad_site_token_rms, 3, g * L, N_SITES, T, 0);
+    set_shape(layout, PROBE_grad_layer_norm, 2, g * L, N_LAYER_TENSORS, 0, 0);  // L2; 0 where absent
     uint64_t offset = 0;
     for (int i = 0; i < N_PROBE_ARRAYS; i++) {
         layout->arrays[i].offset = offset;
@@ -193,6 +205,9 @@ size_t probes_layout_json(char* out, size_t cap, const ProbeLayout* layout) {
     used += name_list(out + (used < cap ? used : cap), used < cap ? cap - used : 0, "sites", SITE_NAMES, N_SITES);
     APPEND(",");
     used += name_list(out + (used < cap ? used : cap), used < cap ? cap - used : 0, "stats", STAT_NAMES, N_STATS);
+    APPEND(",");
+    used += name_list(out + (used < cap ? used : cap), used < cap ? cap - used : 0, "layer_tensors",
+                      LAYER_TENSOR_NAMES, N_LAYER_TENSORS);
     APPEND(",\"hist_bins\":%d,\"n_tokens\":%d,\"total\":%llu,\"arrays\":{", HIST_BINS, layout->T,
            (unsigned long long)layout->total);
     for (int i = 0; i < N_PROBE_ARRAYS; i++) {

@@ -13,6 +13,13 @@
                  X(ffn_norm) X(ffn_hidden) X(ffn_out) X(resid_out)
 #define STAT_FIELDS(X) X(mean) X(std) X(rms) X(min) X(max) X(absmax) \
                        X(nan) X(inf) X(zero_frac) X(hist_lo) X(hist_hi)
+// A block's weights: enum name, checkpoint name after "layers.{i}.".
+#define LAYER_TENSORS(X)                                                              \
+    X(attention_norm, "attention_norm.weight") X(attention_norm_bias, "attention_norm.bias") \
+    X(wq, "attention.wq.weight") X(wk, "attention.wk.weight") X(wv, "attention.wv.weight") \
+    X(wo, "attention.wo.weight") X(ffn_norm, "ffn_norm.weight") X(ffn_norm_bias, "ffn_norm.bias") \
+    X(w1, "feed_forward.w1.weight") X(w2, "feed_forward.w2.weight") X(w3, "feed_forward.w3.weight")
+#define MAX_LAYERS 96
 #define NORM_NAMES(X) X(attn_norm) X(ffn_norm)
 // name, dims (filled by probes_layout)
 #define PROBE_ARRAYS(X)                                                          \
@@ -22,13 +29,18 @@
     X(final_stats) X(final_hist) X(final_token_rms) X(final_norm_mean)           \
     X(final_norm_divisor) X(final_norm_input) X(final_norm_normalized)           \
     X(final_norm_output) X(attn_probs) X(rope_angle) X(attn_q) X(attn_k)         \
-    X(attn_q_rot) X(attn_k_rot) X(logits) X(probs)
+    X(attn_q_rot) X(attn_k_rot) X(logits) X(probs)                              \
+    X(loss) X(token_loss) X(grad_site_rms) X(grad_site_token_rms)             \
+    X(grad_layer_norm)
 
 #define AS_ENUM(name) SITE_##name,
 typedef enum { SITES(AS_ENUM) N_SITES } Site;
 #undef AS_ENUM
 #define AS_ENUM(name) STAT_##name,
 typedef enum { STAT_FIELDS(AS_ENUM) N_STATS } Stat;
+#undef AS_ENUM
+#define AS_ENUM(name, file_name) LT_##name,
+typedef enum { LAYER_TENSORS(AS_ENUM) N_LAYER_TENSORS } LayerTensor;
 #undef AS_ENUM
 #define AS_ENUM(name) PROBE_##name,
 typedef enum { PROBE_ARRAYS(AS_ENUM) N_PROBE_ARRAYS } ProbeId;
@@ -40,6 +52,8 @@ typedef enum { PROBE_ARRAYS(AS_ENUM) N_PROBE_ARRAYS } ProbeId;
 extern const char* const SITE_NAMES[N_SITES];
 extern const char* const STAT_NAMES[N_STATS];
 extern const char* const PROBE_NAMES[N_PROBE_ARRAYS];
+extern const char* const LAYER_TENSOR_NAMES[N_LAYER_TENSORS];       // wq, w1, …
+extern const char* const LAYER_TENSOR_FILE_NAMES[N_LAYER_TENSORS];  // attention.wq.weight, …
 
 typedef struct {
     int ndim;
@@ -56,7 +70,8 @@ typedef struct {
     int T;
 } ProbeLayout;
 
-void probes_layout(ProbeLayout* layout, const Config* c, int T);
+// with_grad sizes the gradient arrays (0 floats otherwise).
+void probes_layout(ProbeLayout* layout, const Config* c, int T, int with_grad);
 // Pointer to element [i0][i1]… (leading indices; the rest are 0).
 float* probe_at(float* base, const ProbeLayout* layout, ProbeId id, int i0, int i1);
 

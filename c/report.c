@@ -111,6 +111,24 @@ static void top_next_json(Text* out, const float* logits) {
     text_append(out, "]");
 }
 
+// "loss", "token_loss" and "grad_norms": {tensor name: L2 norm of its gradient}.
+static void grad_json(Text* out, Model* m) {
+    text_append(out, ",\"loss\":");
+    text_number(out, m->loss);
+    text_append(out, ",\"token_loss\":");
+    text_numbers(out, array(m, PROBE_token_loss), (size_t)m->T - 1);
+    text_append(out, ",\"grad_norms\":{");
+    for (int i = 0; i < m->n_tensors; i++) {
+        const TensorInfo* info = &m->tensors[i];
+        const float* grad = grad_of(m, *info->slot);
+        double sq = 0;
+        for (size_t k = 0, n = tensor_floats(info); k < n; k++) sq += (double)grad[k] * grad[k];  // padding is 0
+        text_append(out, "%s\"%s\":", i ? "," : "", info->name);
+        text_number(out, sqrt(sq));
+    }
+    text_append(out, "}");
+}
+
 Status report_json(Model* m, int full, Text* out) {
     if (!m->T) return status_error("no run to report: call run first");
     const Config* c = &m->config;
@@ -143,6 +161,17 @@ Status report_json(Model* m, int full, Text* out) {
             text_append(out, "}}");
         }
         text_append(out, "}");
+        if (m->has_grad) {  // dL/d(site): its rms, and per token
+            text_append(out, ",\"grad\":{");
+            for (int s = 0; s < N_SITES; s++) {
+                text_append(out, "%s\"%s\":{\"rms\":", s ? "," : "", SITE_NAMES[s]);
+                text_number(out, probe_at(m->probe_block, layout, PROBE_grad_site_rms, l, 0)[s]);
+                text_append(out, ",\"token_rms\":");
+                text_numbers(out, probe_at(m->probe_block, layout, PROBE_grad_site_token_rms, l, s), (size_t)T);
+                text_append(out, "}");
+            }
+            text_append(out, "}");
+        }
         if (full) {
             text_append(out, ",\"attn_probs\":[");
             for (int h = 0; h < H; h++) {
@@ -179,6 +208,7 @@ Status report_json(Model* m, int full, Text* out) {
         text_numbers(out, array(m, PROBE_final_norm_divisor), (size_t)T);
         text_append(out, "}");
     } else text_append(out, "null");
+    if (m->has_grad) grad_json(out, m);
     const float* logits = array(m, PROBE_logits);
     text_append(out, ",\"next_token_logits\":");
     text_numbers(out, logits + (size_t)(T - 1) * VOCAB, VOCAB);

@@ -156,4 +156,12 @@ static inline vec vec_sigmoid(vec u) {
     return vec_div(vec_select(vec_ge(u, vec_splat(0.0f)), one, e), vec_add(one, e));
 }
 
+// Lane 0: scalar tails run the vector code on one lane, so every element is
+// computed identically however a loop splits.
+static inline float vec_first(vec v) {
+    float out[4];
+    vec_store(out, v);
+    return out[0];
+}
+
 #endif

@@ -41,5 +41,6 @@ static inline int close_enough(double got, double want, double atol, double rtol
 void test_kernels(void);
 void test_checkpoint(void);
 void test_rope_analysis(void);
+void test_backward(void);
 
 #endif

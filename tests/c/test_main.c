@@ -7,6 +7,7 @@ int main(void) {
     test_kernels();
     test_checkpoint();
     test_rope_analysis();
+    test_backward();
     printf("%d checks, %d failed\n", test_checks, test_failures);
     return test_failures ? 1 : 0;
 }
