@@ -226,19 +226,21 @@ size_t histogram_add(float* hist, int bins, const float* x, size_t n, float lo, 
     uint32_t counts[4][HIST_MAX_BINS] = {{0}};  // small: zeroing it is a fixed cost per site
     if (bins > HIST_MAX_BINS) bins = HIST_MAX_BINS;
     // lo is the minimum, so (v − lo)·scale ≥ 0 and truncation is the floor;
-    // only the maximum needs clamping (it lands exactly on `bins`)
+    // only the maximum needs clamping (it lands exactly on `bins`). The clamps
+    // put the constant first: pmin/pmax then return it for a NaN, so no input
+    // can make an index outside the bins.
     vec low = vec_splat(lo), k = vec_splat(scale), zero = vec_splat(0), top = vec_splat((float)(bins - 1));
     size_t zeros = 0, i = 0;
     int index[4];
     for (; i + VEC_WIDTH <= n; i += VEC_WIDTH) {
         vec v = vec_load(x + i);
         zeros += (size_t)vec_count_true(vec_eq(v, zero));
-        vec_to_int(index, vec_max(vec_min(vec_mul(vec_sub(v, low), k), top), zero));
+        vec_to_int(index, vec_max(zero, vec_min(top, vec_mul(vec_sub(v, low), k))));
         counts[0][index[0]]++, counts[1][index[1]]++, counts[2][index[2]]++, counts[3][index[3]]++;
     }
     for (; i < n; i++) {
         zeros += x[i] == 0.0f;
-        vec_to_int(index, vec_max(vec_min(vec_mul(vec_sub(vec_splat(x[i]), low), k), top), zero));
+        vec_to_int(index, vec_max(zero, vec_min(top, vec_mul(vec_sub(vec_splat(x[i]), low), k))));
         counts[0][index[0]]++;
     }
     for (int b = 0; b < bins; b++) hist[b] += (float)(counts[0][b] + counts[1][b] + counts[2][b] + counts[3][b]);

@@ -139,6 +139,12 @@ static void histogram(float* stats, float* hist, const float* values, size_t n, 
             double half = fabs(lo) * 0x1p-20 > 0.5 ? fabs(lo) * 0x1p-20 : 0.5;
             lo -= half, hi += half;
         }
+        // a span so small (values vanishing toward float's denormals) that the bin
+        // scale HIST_BINS / span would overflow float: the bins cover 1e-30 around it
+        if (hi - lo < 1e-30) {
+            double mid = 0.5 * (lo + hi);
+            lo = mid - 5e-31, hi = mid + 5e-31;
+        }
     }
     for (int b = 0; b < HIST_BINS; b++) hist[b] = 0;
     float bin_scale = any_finite ? (float)(HIST_BINS / (hi - lo)) : 0, low = (float)lo;

@@ -111,13 +111,9 @@ static void top_next_json(Text* out, const float* logits) {
     text_append(out, "]");
 }
 
-// "loss", "token_loss" and "grad_norms": {tensor name: L2 norm of its gradient}.
-static void grad_json(Text* out, Model* m) {
-    text_append(out, ",\"loss\":");
-    text_number(out, m->loss);
-    text_append(out, ",\"token_loss\":");
-    text_numbers(out, array(m, PROBE_token_loss), (size_t)m->T - 1);
-    text_append(out, ",\"grad_norms\":{");
+Status report_grad_norms_json(Model* m, Text* out) {
+    if (!m->has_grad) return status_error("no gradients: run with gradients first");
+    text_append(out, "{");
     for (int i = 0; i < m->n_tensors; i++) {
         const TensorInfo* info = &m->tensors[i];
         const float* grad = grad_of(m, *info->slot);
@@ -127,6 +123,17 @@ static void grad_json(Text* out, Model* m) {
         text_number(out, sqrt(sq));
     }
     text_append(out, "}");
+    return out->failed ? status_error("out of memory writing JSON") : status_ok();
+}
+
+// "loss", "token_loss" and "grad_norms".
+static void grad_json(Text* out, Model* m) {
+    text_append(out, ",\"loss\":");
+    text_number(out, m->loss);
+    text_append(out, ",\"token_loss\":");
+    text_numbers(out, array(m, PROBE_token_loss), (size_t)m->T - 1);
+    text_append(out, ",\"grad_norms\":");
+    report_grad_norms_json(m, out);
 }
 
 Status report_json(Model* m, int full, Text* out) {

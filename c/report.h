@@ -8,6 +8,8 @@
 #include "text.h"
 
 Status report_json(Model* m, int full, Text* out);
+// {tensor name: L2 norm of its gradient}, checkpoint names; needs a gradient run.
+Status report_grad_norms_json(Model* m, Text* out);
 void report_config_json(const Config* c, Text* out);
 // Every config field with its kind, default, range and choices, for the page's controls.
 void report_fields_json(Text* out);

@@ -61,13 +61,15 @@ EXPORT int ns_config_set(Api* api, const char* name, const char* value) {
     return done(api, config_set(&api->pending, name, value));
 }
 
-// Adopts the pending config (rebuilding weights only when needed) and runs.
-EXPORT int ns_run(Api* api, const uint8_t* text, int length) {
+// Adopts the pending config (rebuilding weights only when needed) and runs;
+// grad = 1 adds the backward pass (loss, gradients, gradient probes).
+EXPORT int ns_run(Api* api, const uint8_t* text, int length, int grad) {
     Config next = api->pending;
     Status s = config_validate(&next);
-    if (s.ok) s = model_check_run(&next, length);  // before anything changes: a refused run keeps the model
+    // before anything changes: a refused run keeps the model
+    if (s.ok) s = grad ? model_check_grad_run(&next, length) : model_check_run(&next, length);
     if (s.ok) s = model_configure(&api->model, &next);
-    if (s.ok) s = model_forward(&api->model, text, length);
+    if (s.ok) s = grad ? model_gradients(&api->model, text, length) : model_forward(&api->model, text, length);
     return done(api, s);
 }
 
@@ -133,6 +135,21 @@ EXPORT const uint8_t* ns_save(Api* api) {
 }
 
 EXPORT int ns_saved_length(Api* api) { return (int)api->saved_len; }
+
+// The last run's gradients as safetensors (ns_saved_length bytes).
+EXPORT const uint8_t* ns_save_grad(Api* api) {
+    free(api->saved);
+    api->saved = NULL;
+    api->saved_len = 0;
+    done(api, checkpoint_save_grads(&api->model, &api->saved, &api->saved_len));
+    return api->saved;
+}
+
+// {tensor name: L2 norm of its gradient} of the last gradient run.
+EXPORT const char* ns_grad_norms(Api* api) {
+    text_reset(api);
+    return hand_out(api, done(api, report_grad_norms_json(&api->model, &api->text)));
+}
 
 EXPORT int ns_load(Api* api, const uint8_t* bytes, size_t n) {
     return done(api, checkpoint_load(&api->model, bytes, n));

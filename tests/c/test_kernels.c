@@ -301,6 +301,16 @@ static void test_site_stats(void) {
     float none[2] = {NAN, -INFINITY};
     site_stats(stats, hist, token_rms, none, 1, 2);
     CHECK(isnan(stats[STAT_mean]) && stats[STAT_hist_lo] == 0 && stats[STAT_hist_hi] == 0, "no finite value: NaN stats, [0,0]");
+    // a signal vanishing into float's denormals (a deep stack with residual and
+    // norm off): the span is too small for a float bin scale; every value lands in a bin
+    float tiny[8] = {0.0f, 1e-44f, 3e-42f, -2e-41f, 1e-39f, 0.0f, 5e-45f, -1e-45f};
+    site_stats(stats, hist, token_rms, tiny, 2, 4);
+    float counted = 0;
+    for (int b = 0; b < HIST_BINS; b++) counted += hist[b];
+    CHECK(counted == 8, "denormal values: %g of 8 in the histogram", counted);
+    CHECK(stats[STAT_hist_lo] <= -2e-41f && stats[STAT_hist_hi] >= 1e-39f, "denormal range [%g, %g]", stats[STAT_hist_lo],
+          stats[STAT_hist_hi]);
+    CHECK(stats[STAT_zero_frac] == 0.25f, "zero fraction %g", stats[STAT_zero_frac]);
 }
 
 static void test_rng_and_config(void) {

@@ -80,8 +80,8 @@ export class NormScope {
   }
 
   /** Runs text through the default model; missing config fields take their defaults. */
-  run(config, text) {
-    return this._defaultModel().run(config, text);
+  run(config, text, options) {
+    return this._defaultModel().run(config, text, options);
   }
 
   /** The default model's weights and config for `config` as safetensors bytes. */
@@ -113,12 +113,15 @@ export class Model {
    * Runs `text` (a string or Uint8Array of bytes). `config` is an object of
    * DESIGN.md fields; missing ones take their defaults, or the checkpoint's
    * values while the model runs a loaded file; null keeps the current config.
+   * options.grad adds the backward pass: run.loss, run.gradNorms(),
+   * run.saveGrad() and the grad_* probe arrays (the text needs ≥ 2 bytes).
    * Returns a Run, valid until the next run on this model.
    */
-  run(config, text) {
+  run(config, text, options = {}) {
     this._configure(config);
     const bytes = typeof text === 'string' ? encoder.encode(text) : text;
-    const ok = this._withBytes(bytes, (ptr) => this.wasm.ns_run(this.ptr, ptr, bytes.length));
+    const grad = options?.grad === true ? 1 : 0;
+    const ok = this._withBytes(bytes, (ptr) => this.wasm.ns_run(this.ptr, ptr, bytes.length, grad));
     this.generation++;
     if (!ok) throw new Error(this._error());
     const layout = JSON.parse(this._string(this.wasm.ns_layout(this.ptr)));
@@ -268,6 +271,28 @@ export class Run {
     this.config = model.config;
     this.tokens = Uint8Array.from(this.array('tokens'));
     this.nTokens = layout.n_tokens;
+    this.layerTensors = layout.layer_tensors;  // the columns of grad_layer_norm: wq, w1, …
+    this.hasGrad = this.shape('loss')[0] === 1;
+    this.loss = this.hasGrad ? this.array('loss')[0] : null;  // mean next-byte cross-entropy
+  }
+
+  /** {tensor name: L2 norm of its gradient}, checkpoint names (a run with { grad: true }). */
+  gradNorms() {
+    this._checkGrad();
+    return JSON.parse(this.model._string(this.model.wasm.ns_grad_norms(this.model.ptr)));
+  }
+
+  /** Every gradient as safetensors bytes, under its weight's name. */
+  saveGrad() {
+    this._checkGrad();
+    const wasm = this.model.wasm, ptr = wasm.ns_save_grad(this.model.ptr) >>> 0;
+    if (!ptr) throw new Error(this.model._error());
+    return new Uint8Array(wasm.memory.buffer, ptr, wasm.ns_saved_length(this.model.ptr)).slice();
+  }
+
+  _checkGrad() {
+    if (!this.valid) throw new Error('normscope: this run is stale (its model ran again or was freed)');
+    if (!this.hasGrad) throw new Error('normscope: this run has no gradients: run(config, text, { grad: true })');
   }
 
   get valid() {
