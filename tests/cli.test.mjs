@@ -122,3 +122,9 @@ test('behaviour flags apply to loaded weights', () => {
   assert.deepEqual(on.layers[0].sites.resid_in, off.layers[0].sites.resid_in);
   assert.notDeepEqual(on.layers[1].sites.resid_in, off.layers[1].sites.resid_in);
 });
+
+test('--save-grad to a path that cannot be written: exit 1, one line naming the path', () => {
+  const r = runCli(['--text', 'ab', '--save-grad', '/nonexistent-dir/g.safetensors']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'normscope: cannot write /nonexistent-dir/g.safetensors\n');
+});

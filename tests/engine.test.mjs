@@ -24,13 +24,14 @@ test('the two builds are what they say', () => {
   assert.equal(scalar.simd, false);
 });
 
-test('WASM SIMD matches the native CLI over the whole grid (stats, attention, norms, RoPE, logits)', () => {
+test('WASM SIMD matches the native CLI over the whole grid (stats, attention, norms, RoPE, logits, gradients)', () => {
   let cases = 0;
   for (const config of configGrid()) {
-    const cli = runCli([...kebabFlags(config), '--text', TEXT, '--json', '--full']);
+    const cli = runCli([...kebabFlags(config), '--text', TEXT, '--json', '--full', '--grad']);
     assert.equal(cli.status, 0, `CLI failed for ${JSON.stringify(config)}: ${cli.stderr}`);
     const native = JSON.parse(cli.stdout);
-    const wasm = simd.run(config, TEXT).toJSON({ full: true });
+    const wasm = simd.run(config, TEXT, { grad: true }).toJSON({ full: true });
+    assert.ok(Object.keys(native.grad_norms).length > 0 && 'grad' in native.layers[0], 'the CLI reported gradients');
     const diffs = diffJson(wasm, native, CROSS_BUILD);
     assert.deepEqual(diffs, [], `config ${JSON.stringify(config)}`);
     cases++;
@@ -42,8 +43,8 @@ test('WASM SIMD matches the native CLI over the whole grid (stats, attention, no
 // and both builds share musl's libm: the results must be bit-identical.
 test('WASM SIMD equals the scalar WASM build bit for bit over the grid', () => {
   for (const config of configGrid()) {
-    const a = simd.run(config, TEXT).toJSON({ full: true });
-    const b = scalar.run(config, TEXT).toJSON({ full: true });
+    const a = simd.run(config, TEXT, { grad: true }).toJSON({ full: true });
+    const b = scalar.run(config, TEXT, { grad: true }).toJSON({ full: true });
     assert.deepEqual(diffJson(a, b, { atol: 0, rtol: 0 }), [], `config ${JSON.stringify(config)}`);
   }
 });
