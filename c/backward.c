@@ -224,6 +224,8 @@ Status model_backward(Model* m) {
         d_out = d_in, d_in = swap;
     }
     embed_backward(m, d_out);
+    const ProbeArray* norms = &m->layout.arrays[PROBE_grad_layer_norm];
+    memset(probe(m, PROBE_grad_layer_norm, 0, 0), 0, (size_t)norms->size * sizeof(float));  // 0: a tensor this config lacks
     for (int i = 0; i < m->n_tensors; i++) {
         const TensorInfo* info = &m->tensors[i];
         if (info->layer < 0) continue;

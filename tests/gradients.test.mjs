@@ -129,3 +129,19 @@ test('the residual highway: without it (and without norms) the gradient vanishes
   const normedRatio = first(normed) / last(normed);
   assert.ok(normedRatio > 0.1, `norms on, residual off: ×${normedRatio}`);
 });
+
+test('grad_layer_norm: the norm of each layer tensor, 0 for the tensors a config lacks', () => {
+  const model = scope.model();
+  model.run({ n_layers: 2, activation: 'swiglu' }, TEXT, { grad: true });  // leaves w3 norms in the probe buffer
+  const run = model.run({ n_layers: 2, activation: 'gelu', norm: 'rmsnorm' }, TEXT, { grad: true });
+  const norms = run.gradNorms(), K = run.layerTensors.length, all = run.array('grad_layer_norm');
+  for (let l = 0; l < 2; l++)
+    run.layerTensors.forEach((kind, k) => {
+      const file = { attention_norm: 'attention_norm.weight', attention_norm_bias: 'attention_norm.bias', ffn_norm: 'ffn_norm.weight',
+        ffn_norm_bias: 'ffn_norm.bias', w1: 'feed_forward.w1.weight', w2: 'feed_forward.w2.weight', w3: 'feed_forward.w3.weight' }[kind]
+        ?? `attention.${kind}.weight`;
+      const want = norms[`layers.${l}.${file}`] ?? 0;
+      assert.ok(Math.abs(all[l * K + k] - want) <= 1e-6 * want, `layer ${l} ${kind}: ${all[l * K + k]} vs ${want}`);
+    });
+  model.free();
+});

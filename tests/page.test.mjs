@@ -46,7 +46,7 @@ const status = (page) => page.locator('norm-scope header .status').textContent()
 test('the page loads with no console error and nothing fetched off the site', async () => {
   const { page, problems } = await open('index.html');
   assert.match(await status(page), /44 tokens · pre-norm LayerNorm/);
-  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 8);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 9);
   for (const name of ['LayerNorm', 'RMSNorm', 'None', 'Pre-norm', 'Post-norm', 'Previous layer', 'Next layer'])
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
   assert.deepEqual(problems, []);
@@ -60,10 +60,11 @@ test('the module runs in Chromium and matches Node exactly', async () => {
   const inBrowser = await page.evaluate(async ([c, t]) => {
     const { NormScope } = await import('./normscope.js');
     const scope = await NormScope.load();
-    return { simd: scope.simd, json: scope.run(c, t).toJSON({ full: true }) };
+    return { simd: scope.simd, json: scope.run(c, t, { grad: true }).toJSON({ full: true }) };
   }, [config, text]);
   assert.equal(inBrowser.simd, true);
-  const node = (await loadSimd()).run(config, text).toJSON({ full: true });
+  const node = (await loadSimd()).run(config, text, { grad: true }).toJSON({ full: true });
+  assert.ok(node.grad_norms['output.weight'] > 0, 'the comparison includes the gradients');
   assert.deepEqual(diffJson(inBrowser.json, node, { atol: 0, rtol: 0 }), []);
   await page.close();
 });
@@ -105,6 +106,48 @@ test('each control changes the URL and what is drawn', async () => {
   await page.locator('norm-scope textarea[name=text]').fill('Hello');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('text') === 'Hello');
   assert.match(await status(page), /^5 tokens/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the gradient panel: the Xiong preset, side by side, numbers from the engine', async () => {
+  const { page, problems } = await open('index.html');
+  const panel = page.locator('section[data-panel=gradients]');
+  assert.match(await panel.locator('.plot-title').first().textContent(), /^pre-norm LayerNorm · loss 5\.\d+$/);
+  await panel.getByRole('link', { name: /Xiong et al\. 2020/ }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('grad_seeds') === '6');
+  const q = query(page);
+  for (const [field, value] of [['init', 'xavier'], ['activation', 'relu'], ['placement', 'post'], ['compare', 'placement']])
+    assert.equal(q.get(field), value, field);
+  await page.waitForFunction(() => document.querySelector('norm-scope').shadowRoot.querySelectorAll('section[data-panel=gradients] .plot').length === 2);
+  const titles = await panel.locator('.plot-title').allTextContents();
+  assert.deepEqual(titles.map((t) => t.split(' · ')[0]), ['post-norm LayerNorm', 'pre-norm LayerNorm']);
+  assert.ok(titles.every((t) => t.endsWith('mean of 6 seeds')));
+  // the trend line is what the engine computes in Node, to the 4 digits shown
+  const { gradientsOverSeeds } = await import('../web/src/gradient-seeds.js');
+  const scope = await loadSimd(), model = scope.model();
+  const text = 'The quick brown fox jumps over the lazy dog.';
+  const base = { init: 'xavier', activation: 'relu', seed: 1 };
+  const ratios = [];
+  for (const placement of ['post', 'pre']) {
+    const run = model.run({ ...base, placement }, 'ab', { grad: true });
+    const K = run.layerTensors.length, k = run.layerTensors.indexOf('w1'), L = 6;
+    const { mean } = gradientsOverSeeds(model, { ...run.config, seed: '1' }, text, 6).layerNorm;
+    ratios.push(mean[(L - 1) * K + k] / mean[k]);
+  }
+  model.free();
+  const trend = await panel.locator('.trend').first().textContent();
+  const shown = [...trend.matchAll(/W1 ×([\d.]+)/g)].map((m) => Number(m[1]));
+  assert.equal(shown.length, 2, trend);
+  shown.forEach((v, i) => assert.ok(Math.abs(v - ratios[i]) <= 1e-3 * ratios[i], `${v} vs ${ratios[i]}`));
+  assert.ok(shown[0] > 1 && shown[1] < 1, `post-norm grows toward the output, pre-norm does not: ${trend}`);
+  await panel.locator('select').selectOption('stream');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('grad') === 'stream');
+  assert.match(await panel.locator('.readout').textContent(), /resid_in .* resid_mid .* resid_out/);
+  await page.locator('norm-scope textarea[name=text]').fill('x');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('text') === 'x');
+  assert.match(await panel.locator('.caveat').textContent(), /at least 2 bytes/);
+  assert.match(await status(page), /^1 tokens .* forward \d/);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -152,11 +195,13 @@ test('hostile text in the URL runs no script and is shown as text', async () => 
 });
 
 test('bad URL state shows a message naming the field and the range; the field falls back', async () => {
-  let { page, problems } = await open('index.html?n_layers=500&norm=batchnorm&layer=3&panels=depth,bogus&scale=99&d_model=64');
+  let { page, problems } = await open('index.html?n_layers=500&norm=batchnorm&layer=3&panels=depth,bogus&scale=99&d_model=64&grad_seeds=9&grad=loss');
   const message = await page.locator('norm-scope .message').textContent();
   assert.match(message, /n_layers must be an integer from 1 to 96 \(got "500"\)/);
   assert.match(message, /norm must be one of: layernorm rmsnorm none \(got "batchnorm"\)/);  // C's words
-  assert.match(message, /panels must be .*depth, histogram/);
+  assert.match(message, /panels must be .*depth, gradients, histogram/);
+  assert.match(message, /grad_seeds must be an integer from 1 to 8 \(got "9"\)/);
+  assert.match(message, /grad must be one of: ffn, attention, norms, stream \(got "loss"\)/);
   assert.match(message, /scale must be a number from 0.1 to 10/);
   assert.match(await status(page), /pre-norm LayerNorm/);  // defaults
   assert.equal(await page.locator('norm-scope input[name=n_layers]').inputValue(), '6');

@@ -15,7 +15,8 @@ const LABELS = {
   seed: 'seed', max_tokens: 'max tokens', compare: 'compare with', stat: 'depth stat', heat: 'heatmap',
 };
 // Page fields that have their own place (stepper, panels) or are attributes only.
-const NOT_IN_FORM = new Set(['layer', 'site', 'token', 'head', 'shift', 'scale', 'panels', 'controls', 'stat', 'heat']);
+const NOT_IN_FORM = new Set(['layer', 'site', 'token', 'head', 'shift', 'scale', 'panels', 'controls', 'stat', 'heat', 'grad',
+  'grad_seeds']);
 
 export function buildControls(form, fields, state, which, onChange) {
   form.replaceChildren();

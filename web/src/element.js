@@ -12,6 +12,9 @@ import { PANEL_LIST } from './panels/index.js';
 import { VIEWS } from './views.js';
 import { downloadBlob, panelPng } from './export.js';
 import { timeNorms } from './norm-timing.js';
+import { gradientsOverSeeds } from './gradient-seeds.js';
+
+const utf8 = new TextEncoder();
 
 const scopePromise = NormScope.load();
 
@@ -255,11 +258,14 @@ export class NormScopeElement extends HTMLElement {
    */
   runModels(config, errors) {
     const state = this.state;
-    const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile]);
+    // gradients when the gradient panel shows them (the loss needs 2 bytes: one to predict from)
+    const grad = shown(state.panels, 'gradients') && utf8.encode(state.text).length >= 2;
+    const seeds = grad && !this.weightsFromFile ? state.grad_seeds : 1;
+    const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile, grad, seeds]);
     if (this.runs && key === this.runKey && this.runs.a.valid && (!this.runs.b || this.runs.b.valid)) return this.runs;
     const t0 = performance.now();
     // a loaded file's weights stay while the weight-shaping fields match it (C decides)
-    const a = this.modelA.run(config, state.text);
+    const a = this.modelA.run(config, state.text, { grad });
     this.lastMs = performance.now() - t0;
     this.lastRebuilt = this.modelA.rebuiltWeights;
     let b = null;
@@ -267,13 +273,19 @@ export class NormScopeElement extends HTMLElement {
     if (configB) {
       this.modelB ??= this.scope.model();
       try {
-        b = this.modelB.run(configB, state.text);
+        b = this.modelB.run(configB, state.text, { grad });
       } catch (e) {
         errors.push(`compare: ${e.message}`);
       }
     }
+    let over = null;
+    if (seeds > 1) {
+      this.seedModel ??= this.scope.model();
+      over = { a: gradientsOverSeeds(this.seedModel, a.config, state.text, seeds) };
+      if (b) over.b = gradientsOverSeeds(this.seedModel, b.config, state.text, seeds);
+    }
     this.runKey = key;
-    return { a, b };
+    return { a, b, over };
   }
 
   update() {
@@ -294,16 +306,16 @@ export class NormScopeElement extends HTMLElement {
       this.notices = [...errors];
       runs = this.runModels(configOf(this.fields, state), errors);
     }
-    const { a, b } = runs;
+    const { a, b, over } = runs;
     const ms = this.lastMs;
     this.clampCursor(a, errors);
-    this.runs = { a, b };
+    this.runs = runs;
     this.weightsFromFile = this.modelA.weightsFromFile;
     this.fromOutside = false;
     this.showMessage(errors);
     this.setControls(state);
     this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describe(b.config)}` : ''}` +
-      ` · ${this.lastRebuilt ? 'new weights + forward' : 'forward'} ${ms.toFixed(1)} ms` +
+      ` · ${this.lastRebuilt ? 'new weights + ' : ''}forward${a.hasGrad ? ' + backward' : ''} ${ms.toFixed(1)} ms` +
       ` · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
     this.where.textContent = `layer ${state.layer} · ${state.site}`;
     const [prev, next] = this.stepper.querySelectorAll('button');
@@ -312,7 +324,10 @@ export class NormScopeElement extends HTMLElement {
     drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
       (site) => this.set({ site }));
     const context = {
-      a, b, modelA: this.modelA, modelB: b ? this.modelB : null, state,
+      a, b, over, modelA: this.modelA, modelB: b ? this.modelB : null, state,
+      weightsFromFile: this.weightsFromFile,
+      link: (patch) => this.linkTo(patch),
+      preset: (patch) => this.applyPreset(patch),
       labels: { a: describe(a.config), b: b ? describe(b.config) : null },
       select: (patch) => this.set(patch),
       fields: this.fields,
@@ -345,10 +360,28 @@ export class NormScopeElement extends HTMLElement {
     }
   }
 
+  /** A preset: every field back to its default except the text and what is shown, then `patch`. */
+  applyPreset(patch) {
+    const keep = new Set(['text', 'panels', 'controls']);
+    for (const field of this.fields) if (!keep.has(field.name)) this.state[field.name] = field.default;
+    this.notices = [];
+    this.set(patch);
+  }
+
+  /** The page's URL for a state: the defaults with `patch` over them (a preset). */
+  linkTo(patch) {
+    const state = Object.fromEntries(this.fields.map((f) => [f.name, f.default]));
+    const query = writeQuery(this.fields, { ...state, ...patch });
+    return `${this.pageBase()}${query ? `?${query}` : ''}`;
+  }
+
+  pageBase() {
+    return this.urlState ? `${location.origin}${location.pathname}` : new URL('index.html', document.baseURI).href;
+  }
+
   writeUrl() {
     const query = writeQuery(this.fields, this.state);
-    const base = this.urlState ? `${location.origin}${location.pathname}` : new URL('index.html', document.baseURI).href;
-    const url = `${base}${query ? `?${query}` : ''}`;
+    const url = `${this.pageBase()}${query ? `?${query}` : ''}`;
     if (this.urlState && url !== location.href) history.replaceState(null, '', url);
     this.shareUrl.value = url;
     const embed = new URL('embed.html', url).href + (query ? `?${query}` : '');

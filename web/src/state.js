@@ -4,7 +4,7 @@
 // URL, the element's attributes and the controls.
 
 const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
-const PANELS = ['depth', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
+const PANELS = ['depth', 'gradients', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
 const COMPARE = ['off', 'placement', 'norm', 'residual'];
 
 const PAGE_FIELDS = [
@@ -16,6 +16,10 @@ const PAGE_FIELDS = [
   { name: 'stat', kind: 'choice', default: 'rms', choices: ['rms', 'std', 'absmax'], help: 'statistic of the depth profile' },
   { name: 'heat', kind: 'choice', default: 'token_rms', choices: ['token_rms', 'norm_mean', 'norm_divisor'],
     help: 'what the heatmap colours' },
+  { name: 'grad', kind: 'choice', default: 'ffn', choices: ['ffn', 'attention', 'norms', 'stream'],
+    help: 'what the gradient-flow panel plots: the FFN, attention or norm weights, or the residual stream' },
+  { name: 'grad_seeds', kind: 'int', default: 1, min: 1, max: 8,
+    help: 'gradient flow averaged (geometric mean) over this many seeds: seed, seed + 1, …' },
   { name: 'shift', kind: 'real', default: 0, min: -10, max: 10, help: "added to every feature before the norm, in units of the token's rms" },
   { name: 'scale', kind: 'real', default: 1, min: 0.1, max: 10, help: 'multiplies the token vector before the norm' },
   { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE, help: 'run a second model with this field flipped' },

@@ -48,6 +48,12 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .plot svg, .panel .plot canvas { display: block; max-width: 100%; height: auto; }
 .panel .sub { display: flex; flex-wrap: wrap; gap: .4rem 1rem; font-size: .8rem; align-items: center; }
 .panel .sub label { display: flex; gap: .3rem; align-items: center; }
+.panel .plots { display: flex; flex-wrap: wrap; gap: 16px; }
+.panel .plots .plot { width: auto; flex: 1 1 0; min-width: 0; }
+.panel .caveat { font-size: .8rem; background: #fff8e5; border-left: 3px solid #E69F00; padding: .25rem .5rem; margin: .3rem 0; }
+.panel .trend, .panel .seeds-note { font-size: .8rem; margin: .2rem 0 0; font-variant-numeric: tabular-nums; }
+.panel .presets a { color: var(--accent); cursor: pointer; text-decoration: underline; }
+.plot-title { font-size: 12px; font-weight: 600; fill: #1b1b1b; }
 .readout { font-size: .8rem; color: #1b1b1b; min-height: 1.2em; font-variant-numeric: tabular-nums; }
 .legend { display: flex; flex-wrap: wrap; gap: .2rem .8rem; font-size: .78rem; }
 .legend .swatch { display: inline-block; width: 18px; height: 0; border-top: 3px solid; margin-right: .3rem; vertical-align: middle; }

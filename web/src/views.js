@@ -134,6 +134,48 @@ function next({ a, b, labels }) {
   return { a: top(a), b: b ? top(b) : null, labels, last: charOf(a.tokens[a.nTokens - 1]) };
 }
 
+// What each choice of the gradient panel plots: weights by their LayerTensor
+// name (C's LAYER_TENSORS), or stream sites.
+const GRAD_SERIES = {
+  ffn: ['w1', 'w2', 'w3'],
+  attention: ['wq', 'wk', 'wv', 'wo'],
+  norms: ['attention_norm', 'attention_norm_bias', 'ffn_norm', 'ffn_norm_bias'],
+  stream: ['resid_in', 'resid_mid', 'resid_out'],
+};
+
+function gradientsOf(run, over, kind) {
+  if (!run.hasGrad) return null;
+  const L = run.config.n_layers;
+  const stream = kind === 'stream';
+  const names = stream ? run.sites : run.layerTensors;
+  const K = names.length;
+  const own = Array.from(run.array(stream ? 'grad_site_rms' : 'grad_layer_norm'));
+  const summary = over ? (stream ? over.siteRms : over.layerNorm) : null;
+  const pick = (values, k) => Array.from({ length: L }, (_, l) => values[l * K + k]);
+  const series = GRAD_SERIES[kind]
+    .map((name) => ({ name, k: names.indexOf(name) }))
+    .filter(({ k }) => k >= 0)
+    .map(({ name, k }) => ({
+      name,
+      values: pick(summary ? summary.mean : own, k),
+      min: summary ? pick(summary.min, k) : null,
+      max: summary ? pick(summary.max, k) : null,
+    }))
+    .filter((s) => s.values.some((v) => v !== 0));  // a tensor this config does not have (w3 without SwiGLU, β without LayerNorm)
+  return { loss: run.loss, series, config: run.config };
+}
+
+function gradients({ a, b, over, state, labels, weightsFromFile }) {
+  const tooShort = !a.hasGrad;
+  return {
+    kind: state.grad, seeds: over ? over.a.seeds : 1, seedsAsked: state.grad_seeds, weightsFromFile, layer: state.layer,
+    seedRange: over ? `${a.config.seed} to ${BigInt(a.config.seed) + BigInt(over.a.seeds - 1)}` : null,
+    tooShort, labels,
+    a: tooShort ? null : gradientsOf(a, over?.a, state.grad),
+    b: b && !tooShort ? gradientsOf(b, over?.b, state.grad) : null,
+  };
+}
+
 /** A byte as a learner reads it: printable ASCII as itself, else its hex. */
 function charOf(byte) {
   if (byte === 32) return '␣';
@@ -146,4 +188,4 @@ function speed({ a, normTimings }) {
   return { d, result: normTimings.get(d) ?? null };
 }
 
-export const VIEWS = { depth, histogram, vector, heatmap, attention, rope, next, speed };
+export const VIEWS = { depth, gradients, histogram, vector, heatmap, attention, rope, next, speed };
