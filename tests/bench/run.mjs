@@ -36,10 +36,11 @@ function targets(run) {
 
 function table(run) {
   const lines = [`**${run.where}** — peak (register-only multiply–add): ${f1(run.peak.simd_gflops)} GFLOP/s SIMD, ${f1(run.peak.scalar_gflops)} scalar`, '',
-    '| model (layers × d_model, T bytes) | normscope ms (GFLOP/s) | no probes ms (probe share) | scalar build ms (SIMD ×) | tfjs-wasm ms (GFLOP/s) | ours vs tfjs | logits max \\|Δ\\| |',
-    '|---|---|---|---|---|---|---|'];
+    '| model (layers × d_model, T bytes) | normscope ms (GFLOP/s) | no probes ms (probe share) | + backward ms (× forward) | scalar build ms (SIMD ×) | tfjs-wasm ms (GFLOP/s) | ours vs tfjs | logits max \\|Δ\\| |',
+    '|---|---|---|---|---|---|---|---|'];
   for (const m of run.models)
     lines.push(`| ${m.n_layers} × ${m.d_model}, T ${m.T} | ${f1(m.ms)} (${f1(m.gflops)}) | ${f1(m.ms_no_probes)} (${pct(m.probe_share)}) | ` +
+      `${f1(m.ms_grad)} (${f1(m.grad_ratio)}×) | ` +
       `${f1(m.scalar_ms)} (${f1(m.simd_speedup)}×) | ${f1(m.tfjs_ms)} (${f1(m.tfjs_gflops)}) | ${f1(m.speedup_vs_tfjs)}× | ${m.logits_max_abs_diff.toExponential(1)} |`);
   lines.push('', '| matmul | normscope SIMD GFLOP/s | scalar | XNNPACK (tfjs-wasm) | ours / XNNPACK |', '|---|---|---|---|---|');
   for (const m of run.matmul)

@@ -125,12 +125,12 @@ function modelConfig(m) {
   };
 }
 
-function forwardTime(scope, config, T, probes = true) {
+function forwardTime(scope, config, T, probes = true, grad = false) {
   const model = scope.model();
   const text = textOf(T);
-  model.run(config, text);
+  model.run(config, text, { grad });
   scope.wasm.ns_set_probes(model.ptr, probes ? 1 : 0);
-  const t = time(() => model.run(null, text), { reps: T >= 256 || config.d_model >= 512 ? 7 : 21 });
+  const t = time(() => model.run(null, text, { grad }), { reps: T >= 256 || config.d_model >= 512 ? 7 : 21 });
   model.free();
   return t;
 }
@@ -155,6 +155,7 @@ export async function runSuite({ simd, scalar, tf, where, log = () => {}, models
     const config = modelConfig(m);
     const ours = forwardTime(simd, config, m.T);
     const noProbes = forwardTime(simd, config, m.T, false);
+    const withGrad = forwardTime(simd, config, m.T, true, true);
     const scalarTime = forwardTime(scalar, config, m.T);
     const forward = tfjsForward(tf, config, simd.save(config));
     const tokens = Array.from(new TextEncoder().encode(textOf(m.T)));
@@ -173,6 +174,7 @@ export async function runSuite({ simd, scalar, tf, where, log = () => {}, models
       ...m, flops,
       ms: ours.median, ms_q1: ours.q1, ms_q3: ours.q3, gflops: flops / (ours.median * 1e6),
       ms_no_probes: noProbes.median, probe_share: 1 - noProbes.median / ours.median,
+      ms_grad: withGrad.median, grad_ratio: withGrad.median / ours.median,
       scalar_ms: scalarTime.median, simd_speedup: scalarTime.median / ours.median,
       tfjs_ms: peer.median, tfjs_gflops: flops / (peer.median * 1e6), speedup_vs_tfjs: peer.median / ours.median,
       tfjs_ms_with_readback: peerRead.median,
