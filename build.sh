@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-C_SOURCES="c/config.c c/status.c c/rng.c c/kernels.c c/backward_kernels.c c/probes.c c/model.c c/forward.c c/backward.c c/json_parse.c
+C_SOURCES="c/config.c c/status.c c/rng.c c/kernels.c c/backward_kernels.c c/probes.c c/model.c c/forward.c c/backward.c c/tasks.c c/train.c c/json_parse.c
            c/checkpoint.c c/text.c c/report.c c/rope_analysis.c"
 # -ffp-contract=off: no fused multiply-add anywhere, so native, scalar WASM and
 # SIMD WASM round the same way and seeds give bit-identical weights.
@@ -47,17 +47,17 @@ build_native() {
   say "building build/normscope (native CLI)"
   mkdir -p build
   # shellcheck disable=SC2086
-  gcc $CFLAGS $C_SOURCES c/cli.c -lm -o build/normscope
+  gcc $CFLAGS $C_SOURCES c/cli.c c/cli_io.c c/cli_train.c -lm -o build/normscope
 }
 
 build_wasm() {
   say "building web/dist/normscope.wasm (WASM SIMD) and build/normscope-scalar.wasm"
   mkdir -p web/dist build
   # shellcheck disable=SC2086
-  emcc $EMFLAGS -msimd128 $C_SOURCES c/wasm_api.c c/kernel_api.c -o web/dist/normscope.wasm
+  emcc $EMFLAGS -msimd128 $C_SOURCES c/wasm_api.c c/train_api.c c/kernel_api.c -o web/dist/normscope.wasm
   # the same code without SIMD: the reference the SIMD build is held to
   # shellcheck disable=SC2086
-  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c c/kernel_api.c -o build/normscope-scalar.wasm
+  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c c/train_api.c c/kernel_api.c -o build/normscope-scalar.wasm
 }
 
 build_web() {
@@ -87,7 +87,7 @@ test_native() {
     tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -lm -o build/test_native_asan
   NORMSCOPE_TEST_QUICK=1 ./build/test_native_asan
   # shellcheck disable=SC2086
-  gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c -lm \
+  gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c c/cli_io.c c/cli_train.c -lm \
     -o build/normscope-asan
 }
 

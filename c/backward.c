@@ -161,14 +161,18 @@ static void block_backward(Model* m, int l, float* dx, const float* d_out) {
     record(m, l, SITE_resid_in, dx, d);
 }
 
-// Mean over positions t < T−1 of −log softmax(logits_t)[byte t+1]; d_logits
-// gets its gradient (softmax − one-hot)/(T−1), and 0 for the last position.
-static void loss_backward(Model* m) {
+// Mean over positions t < T−1 of −log softmax(logits_t)[byte t+1], each
+// weighted by loss_weights[t] when given (Σ w·loss / Σ w); d_logits gets its
+// gradient w·(softmax − one-hot)/Σ w, and 0 for the last position.
+static Status loss_backward(Model* m) {
     int T = m->T, N = T - 1;
     const float* logits = probe(m, PROBE_logits, 0, 0);
     const float* tokens = probe(m, PROBE_tokens, 0, 0);
+    const float* weights = m->loss_weights;
     float* token_loss = probe(m, PROBE_token_loss, 0, 0);
-    double total = 0;
+    double total = 0, weight_sum = 0;
+    for (int t = 0; t < N; t++) weight_sum += weights ? weights[t] : 1.0;
+    if (!(weight_sum > 0)) return status_error("the loss weights give no position any weight");
     for (int t = 0; t < N; t++) {
         const float* row = logits + (size_t)t * VOCAB;
         float* d_row = m->g.d_logits + (size_t)t * VOCAB;
@@ -176,16 +180,18 @@ static void loss_backward(Model* m) {
         double max = row[0], sum = 0;  // log-sum-exp in double: the loss is what the tests compare
         for (int v = 1; v < VOCAB; v++) max = row[v] > max ? row[v] : max;
         for (int v = 0; v < VOCAB; v++) sum += exp(row[v] - max);
-        double loss = log(sum) + max - row[target];
+        double loss = log(sum) + max - row[target], w = weights ? weights[t] : 1.0;
         token_loss[t] = (float)loss;
-        total += loss;
+        total += w * loss;
         softmax(d_row, row, VOCAB);
         d_row[target] -= 1.0f;
-        for (int v = 0; v < VOCAB; v++) d_row[v] /= (float)N;
+        float scale = (float)(w / weight_sum);
+        for (int v = 0; v < VOCAB; v++) d_row[v] *= scale;
     }
     memset(m->g.d_logits + (size_t)N * VOCAB, 0, VOCAB * sizeof(float));
-    m->loss = total / N;
+    m->loss = total / weight_sum;
     probe(m, PROBE_loss, 0, 0)[0] = (float)m->loss;
+    return status_ok();
 }
 
 static void embed_backward(Model* m, const float* dx) {
@@ -206,10 +212,11 @@ Status model_backward(Model* m) {
         if (!m->grad_block)
             return status_error("out of memory for the gradients (%zu MiB)", (m->weight_floats * sizeof(float)) >> 20);
     }
-    memset(m->grad_block, 0, m->weight_floats * sizeof(float));
     int T = m->T, d = c->d_model;
     GradBuffers* g = &m->g;
-    loss_backward(m);
+    Status s = loss_backward(m);
+    if (!s.ok) return s;
+    memset(m->grad_block, 0, m->weight_floats * sizeof(float));
     float* d_out = g->d_stream[0], *d_in = g->d_stream[1];
     linear_backward(m, d_out, g->d_logits, m->act.head_input, m->w.output, T, VOCAB, d);
     if (m->layout.arrays[PROBE_final_norm_output].size) {

@@ -8,17 +8,25 @@
 #include "json_parse.h"
 #include "kernels.h"
 #include "text.h"
+#include "train.h"
 
 #define MAX_HEADER_BYTES ((uint64_t)16 << 20)
 
 // ---------------------------------------------------------------- save
 
-// Writes the tensors of `block` (the weights, or the gradients at the same offsets).
-static Status save_block(const Model* m, const float* block, uint8_t** out, size_t* n) {
+// Tensors come from blocks laid out like the weights (the weights, the
+// gradients, the optimizer's moments: same offsets), each block under a name
+// prefix; `metadata` is appended to the config in __metadata__.
+typedef struct {
+    const float* block;
+    const char* prefix;
+} Source;
+
+static Status save_sources(const Model* m, const Source* sources, int n_sources, const char* metadata, uint8_t** out,
+                           size_t* n) {
     const Config* c = &m->config;
     Text header = {0};
-    text_append(&header, "{\"__metadata__\":{\"format\":\"normscope\"");
-    if (block == m->grad_block) text_append(&header, ",\"content\":\"gradients\",\"loss\":\"%.9g\"", m->loss);
+    text_append(&header, "{\"__metadata__\":{\"format\":\"normscope\"%s", metadata);
     for (int i = 0; i < N_CONFIG_FIELDS; i++) {
         char value[64];
         config_get(c, &CONFIG_FIELDS[i], value, sizeof value);
@@ -26,14 +34,16 @@ static Status save_block(const Model* m, const float* block, uint8_t** out, size
     }
     text_append(&header, "}");
     size_t offset = 0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const TensorInfo* info = &m->tensors[i];
-        size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
-        if (info->ndim == 1) text_append(&header, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[%d]", info->name, info->cols);
-        else text_append(&header, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[%d,%d]", info->name, info->rows, info->cols);
-        text_append(&header, ",\"data_offsets\":[%zu,%zu]}", offset, offset + bytes);
-        offset += bytes;
-    }
+    for (int b = 0; b < n_sources; b++)
+        for (int i = 0; i < m->n_tensors; i++) {
+            const TensorInfo* info = &m->tensors[i];
+            size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
+            text_append(&header, ",\"%s%s\":{\"dtype\":\"F32\",\"shape\":", sources[b].prefix, info->name);
+            if (info->ndim == 1) text_append(&header, "[%d]", info->cols);
+            else text_append(&header, "[%d,%d]", info->rows, info->cols);
+            text_append(&header, ",\"data_offsets\":[%zu,%zu]}", offset, offset + bytes);
+            offset += bytes;
+        }
     text_append(&header, "}");
     while (!header.failed && header.len % 8) text_append(&header, " ");  // data starts 8-aligned
     if (header.failed) { free(header.data); return status_error("out of memory writing the checkpoint header"); }
@@ -45,18 +55,19 @@ static Status save_block(const Model* m, const float* block, uint8_t** out, size
     memcpy(file + 8, header.data, header.len);
     free(header.data);
     uint8_t* data = file + 8 + len;
-    for (int i = 0; i < m->n_tensors; i++) {  // both targets are little-endian
-        const TensorInfo* info = &m->tensors[i];
-        const float* src = block + (*info->slot - m->weight_block);
-        size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
-        if (!info->packed) memcpy(data, src, bytes);
-        else
-            for (int r = 0; r < info->rows; r++)  // back to PyTorch's row-major [out, in]
-                for (int k = 0; k < info->cols; k++)
-                    memcpy(data + ((size_t)r * info->cols + k) * sizeof(float), src + packed_index(r, k, info->cols),
-                           sizeof(float));
-        data += bytes;
-    }
+    for (int b = 0; b < n_sources; b++)
+        for (int i = 0; i < m->n_tensors; i++) {  // both targets are little-endian
+            const TensorInfo* info = &m->tensors[i];
+            const float* src = sources[b].block + (*info->slot - m->weight_block);
+            size_t bytes = (size_t)info->rows * info->cols * sizeof(float);
+            if (!info->packed) memcpy(data, src, bytes);
+            else
+                for (int r = 0; r < info->rows; r++)  // back to PyTorch's row-major [out, in]
+                    for (int k = 0; k < info->cols; k++)
+                        memcpy(data + ((size_t)r * info->cols + k) * sizeof(float), src + packed_index(r, k, info->cols),
+                               sizeof(float));
+            data += bytes;
+        }
     *out = file;
     *n = total;
     return status_ok();
@@ -64,12 +75,36 @@ static Status save_block(const Model* m, const float* block, uint8_t** out, size
 
 Status checkpoint_save(const Model* m, uint8_t** out, size_t* n) {
     if (!m->has_weights) return status_error("no model to save");
-    return save_block(m, m->weight_block, out, n);
+    Source weights = {m->weight_block, ""};
+    return save_sources(m, &weights, 1, "", out, n);
 }
 
 Status checkpoint_save_grads(const Model* m, uint8_t** out, size_t* n) {
     if (!m->has_grad) return status_error("no gradients to save: run with gradients first");
-    return save_block(m, m->grad_block, out, n);
+    char metadata[96];
+    snprintf(metadata, sizeof metadata, ",\"content\":\"gradients\",\"loss\":\"%.9g\"", m->loss);
+    Source grads = {m->grad_block, ""};
+    return save_sources(m, &grads, 1, metadata, out, n);
+}
+
+Status checkpoint_save_training(const Model* m, const Trainer* t, uint8_t** out, size_t* n) {
+    if (!m->has_weights) return status_error("no model to save");
+    if (!t->m || t->floats != m->weight_floats) return status_error("no training state for this model");
+    Text metadata = {0};
+    for (int i = 0; i < N_TRAIN_FIELDS; i++) {
+        char value[64];
+        field_get(&t->config, &TRAIN_FIELDS[i], value, sizeof value);
+        text_append(&metadata, ",\"train.%s\":\"%s\"", TRAIN_FIELDS[i].name, value);
+    }
+    // %.9g round-trips a float exactly, so a resumed run continues bit for bit
+    text_append(&metadata, ",\"train.step\":\"%lld\",\"train.beta1_power\":\"%.9g\",\"train.beta2_power\":\"%.9g\""
+                ",\"train.data_state\":\"%llu\"", (long long)t->step, t->beta1_power, t->beta2_power,
+                (unsigned long long)t->data.state);
+    if (metadata.failed) { free(metadata.data); return status_error("out of memory writing the checkpoint header"); }
+    Source sources[3] = {{m->weight_block, ""}, {t->m, OPTIMIZER_M}, {t->v, OPTIMIZER_V}};
+    Status s = save_sources(m, sources, 3, metadata.data, out, n);
+    free(metadata.data);
+    return s;
 }
 
 // ---------------------------------------------------------------- load
@@ -137,7 +172,63 @@ static Status check_entry(const JsonNode* entry, const TensorInfo* info, uint64_
     return status_ok();
 }
 
+// The training state a checkpoint's "train.*" metadata describes.
+typedef struct {
+    int present;
+    TrainConfig config;
+    long long step;
+    float beta1_power, beta2_power;
+    unsigned long long data_state;
+} SavedTraining;
+
+static Status training_from_metadata(SavedTraining* out, const JsonNode* meta) {
+    memset(out, 0, sizeof *out);
+    if (!meta || meta->type != JSON_OBJECT || !json_get(meta, "train.step")) return status_ok();
+    out->present = 1;
+    train_defaults(&out->config);
+    for (const JsonNode* item = meta->child; item; item = item->next) {
+        if (strncmp(item->key, "train.", 6) != 0) continue;
+        const char* key = item->key + 6;
+        if (item->type != JSON_STRING) return status_error("checkpoint metadata \"%.40s\" must be a string", item->key);
+        const char* v = item->string;
+        char* end = NULL;
+        int ok = 1;
+        if (!strcmp(key, "step")) out->step = strtoll(v, &end, 10), ok = out->step >= 0;
+        else if (!strcmp(key, "beta1_power")) out->beta1_power = strtof(v, &end), ok = out->beta1_power >= 0 && out->beta1_power <= 1;
+        else if (!strcmp(key, "beta2_power")) out->beta2_power = strtof(v, &end), ok = out->beta2_power >= 0 && out->beta2_power <= 1;
+        else if (!strcmp(key, "data_state")) out->data_state = strtoull(v, &end, 10);
+        else {
+            const FieldSpec* f = train_field(key);
+            if (!f) return status_error("checkpoint metadata: unknown training field \"%.40s\"", item->key);
+            Status s = field_set(&out->config, f, v);
+            if (!s.ok) return status_error("checkpoint metadata: %s", s.message);
+            continue;
+        }
+        if (!ok || end == v || *end != 0)
+            return status_error("checkpoint metadata \"%.40s\" is not a valid value (got \"%.40s\")", item->key, v);
+    }
+    return status_ok();
+}
+
+static const uint8_t* data_start(const uint8_t* bytes, uint64_t header_len) { return bytes + 8 + header_len; }
+
+// One tensor from PyTorch's row-major bytes to its home in a weights-shaped block.
+static void read_tensor(float* dst, const uint8_t* src, const TensorInfo* info) {
+    if (!info->packed) {
+        memcpy(dst, src, (size_t)info->rows * info->cols * sizeof(float));
+        return;
+    }
+    memset(dst, 0, packed_size(info->rows, info->cols) * sizeof(float));
+    for (int r = 0; r < info->rows; r++)  // any alignment: read with memcpy
+        for (int k = 0; k < info->cols; k++)
+            memcpy(dst + packed_index(r, k, info->cols), src + ((size_t)r * info->cols + k) * sizeof(float), sizeof(float));
+}
+
 Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
+    return checkpoint_load_training(m, NULL, bytes, n, NULL, 0);
+}
+
+Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size_t n, const uint8_t* text, int text_len) {
     if (n == 0) return status_error("checkpoint is empty (0 bytes)");
     if (n < 8) return status_error("checkpoint is truncated: %zu bytes, shorter than the 8-byte header length", n);
     uint64_t header_len = 0;
@@ -156,16 +247,38 @@ Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
         return status_error("checkpoint header must be a JSON object");
     }
     Config c;
+    SavedTraining training;
     s = config_from_metadata(&c, json_get(root, "__metadata__"));
-    // The expected tensors come from the same table the model uses.
+    if (s.ok) s = training_from_metadata(&training, json_get(root, "__metadata__"));
+    if (s.ok && t && training.present && training.config.task == TASK_TEXT && text_len < 2)
+        s = status_error("this checkpoint trains on a text: give the text to resume (at least 2 bytes)");
+    // The expected tensors come from the same table the model uses (three
+    // times over with a training state: weights, then the two moments).
     Weights scratch = {0};
     TensorInfo* table = NULL;
     Span* spans = NULL;
-    int n_tensors = 0;
+    int n_tensors = 0, n_weights = 0;
     if (s.ok) {
         scratch.layers = calloc((size_t)c.n_layers, sizeof(LayerWeights));
-        s = scratch.layers ? tensor_table(&table, &n_tensors, &c, &scratch)
+        s = scratch.layers ? tensor_table(&table, &n_weights, &c, &scratch)
                            : status_error("out of memory reading the checkpoint");
+        n_tensors = n_weights;
+    }
+    if (s.ok && training.present) {
+        TensorInfo* all = realloc(table, 3 * (size_t)n_weights * sizeof(TensorInfo));
+        if (!all) s = status_error("out of memory reading the checkpoint");
+        else {
+            table = all;
+            for (int copy = 1; copy < 3; copy++)
+                for (int i = 0; i < n_weights; i++) {
+                    TensorInfo* info = &table[copy * n_weights + i];
+                    char name[sizeof info->name];
+                    snprintf(name, sizeof name, "%s%.48s", copy == 1 ? OPTIMIZER_M : OPTIMIZER_V, table[i].name);
+                    *info = table[i];
+                    memcpy(info->name, name, sizeof name);
+                }
+            n_tensors = 3 * n_weights;
+        }
     }
     uint64_t data_bytes = n - 8 - header_len;
     if (s.ok) spans = calloc((size_t)n_tensors + 1, sizeof(Span));
@@ -220,22 +333,23 @@ Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n) {
         s = model_allocate_weights(m, &c);
         if (s.ok) {
             const uint8_t* data = bytes + 8 + header_len;
-            for (int i = 0; i < m->n_tensors; i++) {
-                const TensorInfo* info = &m->tensors[i];
-                const uint8_t* src = data + spans[i].begin;  // any alignment: read with memcpy
-                float* dst = *info->slot;
-                if (!info->packed) memcpy(dst, src, spans[i].end - spans[i].begin);
-                else {
-                    memset(dst, 0, packed_size(info->rows, info->cols) * sizeof(float));
-                    for (int r = 0; r < info->rows; r++)
-                        for (int k = 0; k < info->cols; k++)
-                            memcpy(dst + packed_index(r, k, info->cols), src + ((size_t)r * info->cols + k) * sizeof(float),
-                                   sizeof(float));
-                }
-            }
+            for (int i = 0; i < m->n_tensors; i++) read_tensor(*m->tensors[i].slot, data + spans[i].begin, &m->tensors[i]);
             m->config = c;
             m->weights_from_file = 1;
             m->T = 0;
+        }
+        if (s.ok && t && training.present) {
+            s = trainer_start(t, m, &training.config, text, text_len);
+            for (int i = 0; s.ok && i < m->n_tensors; i++) {
+                size_t at = (size_t)(*m->tensors[i].slot - m->weight_block);
+                read_tensor(t->m + at, data_start(bytes, header_len) + spans[n_weights + i].begin, &m->tensors[i]);
+                read_tensor(t->v + at, data_start(bytes, header_len) + spans[2 * n_weights + i].begin, &m->tensors[i]);
+            }
+            if (s.ok) {
+                t->step = training.step;
+                t->beta1_power = training.beta1_power, t->beta2_power = training.beta2_power;
+                t->data.state = training.data_state;
+            }
         }
     }
     free(spans);

@@ -5,14 +5,10 @@
 
 #include "checkpoint.h"
 #include "model.h"
+#include "cli_io.h"
 #include "report.h"
 
 #define DEFAULT_TEXT "The quick brown fox jumps over the lazy dog."
-
-static int fail(int code, const char* message) {
-    fprintf(stderr, "normscope: %s\n", message);
-    return code;
-}
 
 static void usage(void) {
     printf("usage: normscope [--field value ...] [--text T] [--load F] [--save F] [--grad] [--save-grad F]\n"
@@ -42,40 +38,6 @@ static void usage(void) {
            "  --help           this text\n", DEFAULT_TEXT);
 }
 
-static int read_file(const char* path, uint8_t** out, size_t* n, char* error, size_t cap) {
-    FILE* f = fopen(path, "rb");
-    if (!f) { snprintf(error, cap, "cannot open %s", path); return 0; }
-    size_t size = 0, cap_bytes = 1 << 16;
-    uint8_t* data = malloc(cap_bytes);
-    for (size_t got; data && (got = fread(data + size, 1, cap_bytes - size, f)) > 0;) {
-        size += got;
-        if (size == cap_bytes) {
-            uint8_t* grown = realloc(data, cap_bytes *= 2);
-            if (!grown) { free(data); data = NULL; }
-            else data = grown;
-        }
-    }
-    int bad = ferror(f) || !data;
-    fclose(f);
-    if (bad) { free(data); snprintf(error, cap, "cannot read %s", path); return 0; }
-    *out = data, *n = size;
-    return 1;
-}
-
-static Status write_file(const char* path, const Model* m, Status (*serialize)(const Model*, uint8_t**, size_t*)) {
-    uint8_t* bytes = NULL;
-    size_t n = 0;
-    Status s = serialize(m, &bytes, &n);
-    if (s.ok) {
-        FILE* f = fopen(path, "wb");
-        int written = f && fwrite(bytes, 1, n, f) == n;
-        if (f && fclose(f) != 0) written = 0;
-        if (!written) s = status_error("cannot write %s", path);
-    }
-    free(bytes);
-    return s;
-}
-
 static void print_table(Model* m) {
     const Config* c = &m->config;
     printf("normscope: %d layers, d_model %d, %s %s-norm, %d tokens; rms of each site\n", c->n_layers, c->d_model,
@@ -99,6 +61,7 @@ static void print_table(Model* m) {
 }
 
 int main(int argc, char** argv) {
+    if (argc > 1 && !strcmp(argv[1], "train")) return train_main(argc - 1, argv + 1);
     Config config;
     config_defaults(&config);
     const char *text = DEFAULT_TEXT, *load = NULL, *save = NULL, *save_grad = NULL;
@@ -169,10 +132,10 @@ int main(int argc, char** argv) {
         config = merged;
     }
     s = model_configure(&model, &config);
-    if (s.ok && save) s = write_file(save, &model, checkpoint_save);
+    if (s.ok && save) s = write_bytes(save, &model, checkpoint_save);
     if (s.ok && grad) s = model_gradients(&model, (const uint8_t*)text, (int)strlen(text));
     else if (s.ok) s = model_forward(&model, (const uint8_t*)text, (int)strlen(text));
-    if (s.ok && save_grad) s = write_file(save_grad, &model, checkpoint_save_grads);
+    if (s.ok && save_grad) s = write_bytes(save_grad, &model, checkpoint_save_grads);
     if (s.ok && json) {
         Text out = {0};
         s = report_json(&model, full, &out);

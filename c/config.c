@@ -72,9 +72,11 @@ static void choice_name(const char* choices, int index, char* out, size_t cap) {
     snprintf(out, cap, "%.*s", (int)len, p);
 }
 
-static Status set_int(Config* c, const FieldSpec* f, const char* value) {
+// A field whose default is "auto" takes that word for 0 (d_ff).
+static Status set_int(void* c, const FieldSpec* f, const char* value) {
     int* slot = (int*)((char*)c + f->offset);
-    if (f->offset == offsetof(Config, d_ff) && strcmp(value, "auto") == 0) {
+    int takes_auto = strcmp(f->fallback, "auto") == 0;
+    if (takes_auto && strcmp(value, "auto") == 0) {
         *slot = 0;
         return status_ok();
     }
@@ -83,24 +85,30 @@ static Status set_int(Config* c, const FieldSpec* f, const char* value) {
     long v = strtol(value, &end, 10);
     if (end == value || *end != 0 || errno || v < f->min || v > f->max)
         return status_error("%s must be an integer from %g to %g%s (got \"%.40s\")", f->name, f->min,
-                            f->max, f->offset == offsetof(Config, d_ff) ? " or auto" : "", value);
+                            f->max, takes_auto ? " or auto" : "", value);
     *slot = (int)v;
     return status_ok();
 }
 
-static Status set_real(Config* c, const FieldSpec* f, const char* value) {
+static Status set_real(void* c, const FieldSpec* f, const char* value) {
     char* end = NULL;
     double v = strtod(value, &end);
-    if (end == value || *end != 0 || !isfinite(v) || !(v > f->min) || v > f->max)
-        return status_error("%s must be a number greater than %g and at most %g (got \"%.40s\")",
-                            f->name, f->min, f->max, value);
+    // min < 0 marks a field that may be 0 (a rate that can be off): its range is [0, max]
+    int zero_ok = f->min < 0;
+    if (zero_ok && end != value && *end == 0 && v == 0) {
+        *(double*)((char*)c + f->offset) = 0;
+        return status_ok();
+    }
+    if (end == value || *end != 0 || !isfinite(v) || !(v > (zero_ok ? 0 : f->min)) || v > f->max)
+        return status_error("%s must be a number %s %g and at most %g (got \"%.40s\")", f->name,
+                            zero_ok ? "from" : "greater than", zero_ok ? 0 : f->min, f->max, value);
     if (v < 1e-30)  // the kernels compute in float32, where it would be 0
         return status_error("%s must be at least 1e-30 (got \"%.40s\")", f->name, value);
     *(double*)((char*)c + f->offset) = v;
     return status_ok();
 }
 
-static Status set_u64(Config* c, const FieldSpec* f, const char* value) {
+static Status set_u64(void* c, const FieldSpec* f, const char* value) {
     uint64_t v = 0;
     const char* p = value;
     if (!*p) goto bad;
@@ -120,6 +128,10 @@ bad:
 Status config_set(Config* c, const char* name, const char* value) {
     const FieldSpec* f = config_field(name);
     if (!f) return status_error("unknown config field \"%.60s\"", name);
+    return field_set(c, f, value);
+}
+
+Status field_set(void* c, const FieldSpec* f, const char* value) {
     switch (f->kind) {
     case FIELD_INT: return set_int(c, f, value);
     case FIELD_REAL: return set_real(c, f, value);
@@ -131,7 +143,7 @@ Status config_set(Config* c, const char* name, const char* value) {
         return status_ok();
     }
     }
-    return status_error("%s: unsupported field kind", name);
+    return status_error("%s: unsupported field kind", f->name);
 }
 
 Status config_validate(Config* c) {
@@ -144,7 +156,9 @@ Status config_validate(Config* c) {
     return status_ok();
 }
 
-void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap) {
+void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap) { field_get(c, f, out, cap); }
+
+void field_get(const void* c, const FieldSpec* f, char* out, size_t cap) {
     const char* slot = (const char*)c + f->offset;
     switch (f->kind) {
     case FIELD_INT: snprintf(out, cap, "%d", *(const int*)slot); break;

@@ -40,7 +40,7 @@ typedef struct {
     const char* name;        // DESIGN.md field name (snake case)
     FieldKind kind;
     size_t offset;           // offsetof(Config, …)
-    double min, max;         // inclusive range for INT; exclusive lower bound for REAL
+    double min, max;         // inclusive range for INT; exclusive lower bound for REAL (< 0: 0 allowed)
     const char* choices;     // space-separated, in enum order, for CHOICE
     const char* fallback;    // default, as text
     int shapes_weights;      // 1: changing it rebuilds the weights from the seed
@@ -59,6 +59,9 @@ Status config_validate(Config* c);
 // Writes the field's value as text (used for metadata and JSON).
 void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap);
 int config_same_weights(const Config* a, const Config* b);
+// One field of any struct a FieldSpec table describes (the model's, training's).
+Status field_set(void* target, const FieldSpec* f, const char* value);
+void field_get(const void* target, const FieldSpec* f, char* out, size_t cap);
 int config_head_dim(const Config* c);
 
 #endif

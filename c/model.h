@@ -39,7 +39,7 @@ typedef struct {
 // One checkpoint tensor: its safetensors name, shape and home in Weights.
 typedef enum { TENSOR_MATRIX, TENSOR_GAMMA, TENSOR_BETA } TensorRole;
 typedef struct {
-    char name[48];
+    char name[64];  // room for "optimizer.m." before a weight's name
     int rows, cols;  // a vector has rows = 1 … stored as shape [cols]
     int ndim;
     TensorRole role;
@@ -105,6 +105,7 @@ typedef struct Model {
     float* grad_block;       // dL/dw for every tensor, at the weight's own offset in weight_block
     int has_grad;            // the last run computed gradients (loss, grad_block, grad probes)
     double loss;             // mean next-byte cross-entropy of the last gradient run
+    const float* loss_weights;  // (T) or NULL: weight of predicting byte t+1 in the loss (a task scores its answer)
     float* act_block;
     size_t act_capacity;     // floats
     float* probe_block;

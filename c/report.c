@@ -18,11 +18,11 @@ void report_config_json(const Config* c, Text* out) {
     text_append(out, "}");
 }
 
-void report_fields_json(Text* out) {
+void report_fields_json(Text* out, const FieldSpec* fields, int n) {
     static const char* const kinds[] = {"int", "real", "choice", "u64"};
     text_append(out, "[");
-    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
-        const FieldSpec* f = &CONFIG_FIELDS[i];
+    for (int i = 0; i < n; i++) {
+        const FieldSpec* f = &fields[i];
         text_append(out, "%s{\"name\":\"%s\",\"kind\":\"%s\",\"default\":\"%s\",\"min\":%.17g,\"max\":%.17g,"
                     "\"shapes_weights\":%s,\"help\":\"%s\",\"choices\":[", i ? "," : "", f->name, kinds[f->kind],
                     f->fallback, f->min, f->max, f->shapes_weights ? "true" : "false", f->help);

@@ -5,27 +5,11 @@
 #include <string.h>
 
 #include "checkpoint.h"
-#include "model.h"
-#include "report.h"
 #include "rope_analysis.h"
 #include "simd.h"
+#include "wasm_api.h"
 
-#define EXPORT __attribute__((used, visibility("default")))
-
-typedef struct {
-    Model model;
-    Config pending;  // built field by field by ns_config_set, adopted by ns_run
-    Text text;       // the last JSON handed out
-    float* norm_probe;  // 3·d_model + 2 floats, see model_norm_probe
-    int norm_probe_capacity;
-    float* rope;  // see ns_rope_analysis
-    size_t rope_capacity;  // floats
-    uint8_t* saved;  // the last checkpoint handed out
-    size_t saved_len;
-    Status status;
-} Api;
-
-static int done(Api* api, Status s) {
+int done(Api* api, Status s) {
     api->status = s;
     return s.ok;
 }
@@ -39,6 +23,8 @@ EXPORT Api* ns_create(void) {
     if (!api) return NULL;
     model_init(&api->model);
     config_defaults(&api->pending);
+    trainer_init(&api->trainer);
+    train_defaults(&api->train_pending);
     api->status = status_ok();
     return api;
 }
@@ -46,7 +32,8 @@ EXPORT Api* ns_create(void) {
 EXPORT void ns_destroy(Api* api) {
     if (!api) return;
     model_release(&api->model);
-    free(api->text.data), free(api->saved), free(api->norm_probe), free(api->rope), free(api);
+    trainer_release(&api->trainer);
+    free(api->text.data), free(api->saved), free(api->train_log), free(api->continuation), free(api->norm_probe), free(api->rope), free(api);
 }
 
 EXPORT const char* ns_error(Api* api) { return api->status.message; }
@@ -76,7 +63,7 @@ EXPORT int ns_run(Api* api, const uint8_t* text, int length, int grad) {
 EXPORT float* ns_probes(Api* api) { return api->model.probe_block; }
 EXPORT int ns_text_length(Api* api) { return (int)api->text.len; }
 
-static const char* hand_out(Api* api, int ok) {
+const char* hand_out(Api* api, int ok) {
     if (!ok || api->text.failed) {
         if (api->status.ok) api->status = status_error("out of memory writing JSON");
         return NULL;
@@ -84,7 +71,7 @@ static const char* hand_out(Api* api, int ok) {
     return api->text.data;
 }
 
-static void text_reset(Api* api) {
+void text_reset(Api* api) {
     free(api->text.data);
     memset(&api->text, 0, sizeof api->text);
 }
@@ -114,7 +101,7 @@ EXPORT const char* ns_config_json(Api* api) {
 
 EXPORT const char* ns_fields(Api* api) {
     text_reset(api);
-    report_fields_json(&api->text);
+    report_fields_json(&api->text, CONFIG_FIELDS, N_CONFIG_FIELDS);
     return hand_out(api, done(api, status_ok()));
 }
 

@@ -41,6 +41,7 @@ export class NormScope {
     this._default = null;
     this._checker = null;
     this._fields = null;
+    this._trainFields = null;
     this._sites = null;
   }
 
@@ -51,6 +52,15 @@ export class NormScope {
       this._sites = JSON.parse(model._string(this.wasm.ns_layout(model.ptr))).sites;
     }
     return this._sites;
+  }
+
+  /** Every training field (AdamW, the task): name, kind, default, min, max, choices, help. */
+  get trainFields() {
+    if (!this._trainFields) {
+      const model = this._defaultModel();
+      this._trainFields = JSON.parse(model._string(this.wasm.ns_train_fields(model.ptr)));
+    }
+    return this._trainFields;
   }
 
   /** Every config field: name, kind, default, min, max, choices, help. */
@@ -184,6 +194,35 @@ export class Model {
     };
   }
 
+  /**
+   * Starts training this model (as the last run built it) with `train`
+   * fields (missing ones: defaults); `text` is what the text task learns.
+   * Returns a Trainer. A bad field throws naming it and its range.
+   */
+  trainer(train = {}, text = '') {
+    if (!this.ptr) throw new Error('normscope: this model was freed');
+    this.wasm.ns_train_begin(this.ptr);
+    for (const [name, value] of Object.entries(train ?? {})) {
+      if (value === undefined) continue;
+      const ok = this._withStrings([name, fieldText(value)], ([n, v]) => this.wasm.ns_train_set(this.ptr, n, v));
+      if (!ok) throw new Error(this._error());
+    }
+    const bytes = encoder.encode(text);
+    const ok = this._withBytes(bytes, (ptr) => this.wasm.ns_train_start(this.ptr, ptr, bytes.length));
+    if (!ok) throw new Error(this._error());
+    return new Trainer(this);
+  }
+
+  /** Loads a training checkpoint (Trainer.save()) and continues from it. */
+  resumeTraining(bytes, text = '') {
+    const textBytes = encoder.encode(text);
+    const ok = this._withBytes(bytes, (ptr) => this._withBytes(textBytes, (tp) =>
+      this.wasm.ns_train_resume(this.ptr, ptr, bytes.length, tp, textBytes.length)));
+    if (!ok) throw new Error(this._error());
+    this.generation++;
+    return new Trainer(this);
+  }
+
   /** The model's current config (all fields, resolved). */
   get config() {
     return JSON.parse(this._string(this.wasm.ns_config_json(this.ptr)));
@@ -257,6 +296,55 @@ export class Model {
     const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, 256);
     const end = bytes.indexOf(0);
     return decoder.decode(bytes.subarray(0, end < 0 ? 256 : end));
+  }
+}
+
+/** AdamW on one model: each step changes its weights (earlier runs go stale). */
+export class Trainer {
+  constructor(model) {
+    this.model = model;
+    this.wasm = model.wasm;
+  }
+
+  /** n steps; returns copies: { loss, lr, gradNorm } (Float32Array(n) each) and the step count after. */
+  step(n = 1) {
+    const ptr = this.wasm.ns_train_steps(this.model.ptr, n) >>> 0;
+    this.model.generation++;
+    if (!ptr) throw new Error(this.model._error());
+    const all = new Float32Array(this.wasm.memory.buffer, ptr, 3 * n).slice();
+    const column = (k) => Float32Array.from({ length: n }, (_, i) => all[3 * i + k]);
+    return { loss: column(0), lr: column(1), gradNorm: column(2), steps: this.steps };
+  }
+
+  /** Optimizer steps taken. */
+  get steps() {
+    return this.wasm.ns_train_step_count(this.model.ptr);
+  }
+
+  /** The training fields in use. */
+  get config() {
+    return JSON.parse(this.model._string(this.wasm.ns_train_config_json(this.model.ptr)));
+  }
+
+  /** Weights, optimizer moments and training state as safetensors; Model.resumeTraining() continues it. */
+  save() {
+    const ptr = this.wasm.ns_train_save(this.model.ptr) >>> 0;
+    if (!ptr) throw new Error(this.model._error());
+    return new Uint8Array(this.wasm.memory.buffer, ptr, this.wasm.ns_saved_length(this.model.ptr)).slice();
+  }
+
+  /**
+   * The model's greedy continuation of the k-th sample prompt (a fresh
+   * problem of the task up to its answer, or the text's start), n bytes.
+   * Returns { prompt, continuation } as Uint8Arrays.
+   */
+  sample(k = 0, n = 32) {
+    const ptr = this.wasm.ns_continue(this.model.ptr, k, n) >>> 0;
+    this.model.generation++;
+    if (!ptr) throw new Error(this.model._error());
+    const length = this.wasm.ns_continuation_length(this.model.ptr), cut = this.wasm.ns_continuation_prompt(this.model.ptr);
+    const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, length).slice();
+    return { prompt: bytes.subarray(0, cut), continuation: bytes.subarray(cut) };
   }
 }
 

@@ -1,0 +1,162 @@
+// train.c — AdamW (PyTorch's torch.optim.AdamW) over the backward pass: a
+// batch's gradients summed at the weights' offsets, clipped by their global
+// norm, then one elementwise update of the whole weight block.
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+#define F(name, kind, lo, hi, choices, fallback, help) \
+    {#name, kind, offsetof(TrainConfig, name), lo, hi, choices, fallback, 0, help}
+
+// A real field with min < 0 may also be 0 (config.h).
+const FieldSpec TRAIN_FIELDS[] = {
+    F(task, FIELD_CHOICE, 0, 0, TASK_CHOICES, "copy", "what to learn: the text, or a synthetic task"),
+    F(lr, FIELD_REAL, 0, 1, NULL, "0.003", "peak learning rate (AdamW)"),
+    F(warmup, FIELD_INT, 0, 100000, NULL, "100", "steps of linear learning-rate warmup"),
+    F(weight_decay, FIELD_REAL, -1, 10, NULL, "0.01", "decoupled weight decay on the matrices (0: off)"),
+    F(batch_size, FIELD_INT, 1, 256, NULL, "8", "sequences per step"),
+    F(grad_clip, FIELD_REAL, -1, 1e6, NULL, "1", "clip the gradients' global L2 norm to this (0: off)"),
+    F(seq_len, FIELD_INT, 4, 1024, NULL, "32", "longest training sequence in bytes (at most max_tokens)"),
+};
+const int N_TRAIN_FIELDS = (int)(sizeof TRAIN_FIELDS / sizeof TRAIN_FIELDS[0]);
+
+const FieldSpec* train_field(const char* name) {
+    for (int i = 0; i < N_TRAIN_FIELDS; i++)
+        if (strcmp(TRAIN_FIELDS[i].name, name) == 0) return &TRAIN_FIELDS[i];
+    return NULL;
+}
+
+void train_defaults(TrainConfig* t) {
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < N_TRAIN_FIELDS; i++) field_set(t, &TRAIN_FIELDS[i], TRAIN_FIELDS[i].fallback);
+}
+
+void trainer_init(Trainer* t) {
+    memset(t, 0, sizeof *t);
+    train_defaults(&t->config);
+}
+
+void trainer_release(Trainer* t) {
+    free(t->m), free(t->v), free(t->grad_sum), free(t->text);
+    memset(t, 0, sizeof *t);
+}
+
+double train_lr_at(const TrainConfig* c, int64_t step) {
+    if (c->warmup > 0 && step < c->warmup) return c->lr * (double)step / c->warmup;
+    return c->lr;
+}
+
+Status trainer_start(Trainer* t, const Model* m, const TrainConfig* config, const uint8_t* text, int text_len) {
+    if (!m->has_weights) return status_error("no model to train: configure one first");
+    if (config->seq_len > m->config.max_tokens)
+        return status_error("seq_len (%d) must be at most max_tokens (%d)", config->seq_len, m->config.max_tokens);
+    if (config->seq_len < task_min_len((TaskKind)config->task))
+        return status_error("seq_len must be at least %d for this task (got %d)", task_min_len((TaskKind)config->task),
+                            config->seq_len);
+    if (config->task == TASK_TEXT && text_len < 2)
+        return status_error("the text task needs a text of at least 2 bytes (it is %d)", text_len);
+    Status s = model_check_grad_run(&m->config, config->seq_len < 2 ? 2 : config->seq_len);
+    if (!s.ok) return s;
+    size_t floats = m->weight_floats;
+    float *mo = calloc(floats, sizeof(float)), *ve = calloc(floats, sizeof(float));
+    float* sum = malloc(floats * sizeof(float));
+    uint8_t* copy = malloc(text_len > 0 ? (size_t)text_len : 1);
+    if (!mo || !ve || !sum || !copy) {
+        free(mo), free(ve), free(sum), free(copy);
+        return status_error("out of memory for the optimizer state (%zu MiB)", (3 * floats * sizeof(float)) >> 20);
+    }
+    trainer_release(t);
+    t->config = *config;
+    t->m = mo, t->v = ve, t->grad_sum = sum, t->floats = floats;
+    if (text_len > 0) memcpy(copy, text, (size_t)text_len);
+    t->text = copy, t->text_len = text_len;
+    t->beta1_power = t->beta2_power = 1.0f;
+    t->data = rng_for_tensor(m->weights_config.seed, "training data");
+    return status_ok();
+}
+
+Status trainer_step(Trainer* t, Model* m) {
+    const TrainConfig* c = &t->config;
+    if (!t->m || t->floats != m->weight_floats) return status_error("training has not started for this model");
+    memset(t->grad_sum, 0, t->floats * sizeof(float));
+    double loss = 0;
+    for (int b = 0; b < c->batch_size; b++) {
+        Status s = task_example(&t->example, (TaskKind)c->task, &t->data, c->seq_len, t->text, t->text_len);
+        m->loss_weights = t->example.mask;
+        if (s.ok) s = model_gradients(m, t->example.bytes, t->example.len);
+        m->loss_weights = NULL;
+        if (!s.ok) return s;
+        loss += m->loss;
+        axpy(t->grad_sum, 1.0f / c->batch_size, m->grad_block, (int)t->floats);
+    }
+    double sq = 0;
+    for (size_t k = 0; k < t->floats; k++) sq += (double)t->grad_sum[k] * t->grad_sum[k];
+    t->loss = loss / c->batch_size;
+    t->grad_norm = sqrt(sq);
+    float clip = c->grad_clip > 0 && t->grad_norm > c->grad_clip ? (float)(c->grad_clip / t->grad_norm) : 1.0f;
+    t->step++;
+    t->lr_now = train_lr_at(c, t->step);
+    t->beta1_power *= ADAM_BETA1;
+    t->beta2_power *= ADAM_BETA2;
+    float lr = (float)t->lr_now, bias1 = 1.0f - t->beta1_power, bias2 = 1.0f - t->beta2_power;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const TensorInfo* info = &m->tensors[i];
+        float* w = *info->slot;
+        size_t at = (size_t)(w - m->weight_block), n = tensor_floats(info);
+        float* mo = t->m + at, *ve = t->v + at;
+        const float* g = t->grad_sum + at;
+        // torch.optim.AdamW: w ← w·(1 − lr·λ), then w ← w − lr·m̂/(√v̂ + ε); λ on matrices only
+        float decay = info->role == TENSOR_MATRIX ? 1.0f - lr * (float)c->weight_decay : 1.0f;
+        for (size_t k = 0; k < n; k++) {
+            float gk = g[k] * clip;
+            mo[k] = ADAM_BETA1 * mo[k] + (1.0f - ADAM_BETA1) * gk;
+            ve[k] = ADAM_BETA2 * ve[k] + (1.0f - ADAM_BETA2) * gk * gk;
+            w[k] = w[k] * decay - lr * (mo[k] / bias1) / (sqrtf(ve[k] / bias2) + ADAM_EPS);
+        }
+    }
+    m->weights_from_file = 0;  // the weights are now the trained ones, whatever they started as
+    m->has_grad = 0;           // the gradients were of the weights before the step
+    return status_ok();
+}
+
+int model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out) {
+    int limit = m->config.max_tokens;
+    uint8_t* seq = malloc((size_t)limit);
+    if (!seq || prompt_len < 1 || prompt_len > limit) { free(seq); return 0; }
+    memcpy(seq, prompt, (size_t)prompt_len);
+    int len = prompt_len, written = 0, probes = m->probes_off;
+    m->probes_off = 1;  // only the logits are needed
+    while (written < n && len < limit) {
+        if (!model_forward(m, seq, len).ok) break;
+        const float* logits = probe_at(m->probe_block, &m->layout, PROBE_logits, len - 1, 0);
+        int best = 0;
+        for (int v = 1; v < VOCAB; v++) best = logits[v] > logits[best] ? v : best;
+        seq[len++] = (uint8_t)best;
+        out[written++] = (uint8_t)best;
+    }
+    m->probes_off = probes;
+    free(seq);
+    return written;
+}
+
+int train_sample_prompt(uint8_t* out, const Trainer* t, uint64_t seed, int k) {
+    const TrainConfig* c = &t->config;
+    if (c->task == TASK_TEXT) {
+        int n = t->text_len < 8 ? t->text_len : 8;
+        memcpy(out, t->text, (size_t)n);
+        return n;
+    }
+    // its own stream, apart from the training data's: the k-th problem of seed
+    Rng rng = rng_for_tensor(seed ^ (uint64_t)k * 0x9E3779B97F4A7C15ull, "sample");
+    Example* e = malloc(sizeof *e);
+    if (!e || !task_example(e, (TaskKind)c->task, &rng, c->seq_len, t->text, t->text_len).ok) { free(e); return 0; }
+    int len = 0;
+    while (len < e->len && e->mask[len] == 0.0f) len++;  // up to the first scored prediction
+    memcpy(out, e->bytes, (size_t)len + 1);
+    free(e);
+    return len + 1;
+}

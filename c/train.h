@@ -1,0 +1,68 @@
+// train.h — training: AdamW over the backward pass, on a task (tasks.h), with
+// the knobs a learner turns (DESIGN.md, "Training").
+#ifndef NORMSCOPE_TRAIN_H
+#define NORMSCOPE_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "tasks.h"
+
+typedef struct {
+    int task;             // TaskKind
+    double lr;            // peak learning rate
+    int warmup;           // steps of linear warmup (0: the full rate from step 1)
+    double weight_decay;  // decoupled (AdamW), on the matrices only
+    int batch_size;       // sequences per step
+    double grad_clip;     // the gradients' global L2 norm is clipped to it; 0: off
+    int seq_len;          // longest training sequence, bytes
+} TrainConfig;
+
+extern const FieldSpec TRAIN_FIELDS[];
+extern const int N_TRAIN_FIELDS;
+const FieldSpec* train_field(const char* name);
+void train_defaults(TrainConfig* t);
+
+#define ADAM_BETA1 0.9f
+#define ADAM_BETA2 0.999f
+#define ADAM_EPS 1e-8f
+
+typedef struct {
+    TrainConfig config;
+    float* m;          // first moment, second moment and the batch's summed
+    float* v;          // gradient: each weight_floats long, at the weights' offsets
+    float* grad_sum;
+    size_t floats;
+    int64_t step;      // optimizer steps taken
+    float beta1_power, beta2_power;  // β^step, kept as running products (no pow)
+    Rng data;          // the stream of examples
+    uint8_t* text;     // the text task's text (a copy)
+    int text_len;
+    Example example;
+    // the last step
+    double loss;       // mean of the batch's losses
+    double grad_norm;  // global L2 norm before clipping
+    double lr_now;
+} Trainer;
+
+void trainer_init(Trainer* t);
+void trainer_release(Trainer* t);
+// Starts over: zero moments, step 0, the data stream seeded from the model's
+// seed. Refuses (and changes nothing) when the config does not fit the model.
+Status trainer_start(Trainer* t, const Model* m, const TrainConfig* config, const uint8_t* text, int text_len);
+// One optimizer step over batch_size examples.
+Status trainer_step(Trainer* t, Model* m);
+// The learning rate of step s (1-based): linear warmup, then constant.
+double train_lr_at(const TrainConfig* c, int64_t step);
+
+// A prompt that shows what was learned: the k-th fresh problem of the task up
+// to its answer (from its own stream of `seed`), or the text's first 8 bytes.
+// out holds seq_len bytes. Returns the length (0 if none).
+int train_sample_prompt(uint8_t* out, const Trainer* t, uint64_t seed, int k);
+
+// Greedy continuation: up to n bytes after prompt (stops at max_tokens);
+// returns how many were written to out.
+int model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out);
+
+#endif
