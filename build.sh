@@ -65,7 +65,12 @@ build_web() {
   # node:* is the engine's Node branch (fs); a browser never takes it
   node_modules/.bin/esbuild web/src/normscope.js --bundle --format=esm --target=es2022 --minify \
     --sourcemap --external:'node:*' --outfile=web/dist/normscope.js --log-level=warning
+  # training runs in a module worker of its own, beside normscope.wasm
+  node_modules/.bin/esbuild web/src/train-worker.js --bundle --format=esm --target=es2022 --minify \
+    --sourcemap --external:'node:*' --outfile=web/dist/train-worker.js --log-level=warning
   cp web/src/index.html web/src/embed.html web/dist/
+  mkdir -p web/dist/checkpoints
+  cp web/checkpoints/*.safetensors web/dist/checkpoints/ 2>/dev/null || true
 }
 
 build_all() {

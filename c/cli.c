@@ -32,8 +32,9 @@ static void usage(void) {
            "  --save F         write the model's weights and config as safetensors\n"
            "  --json           print the run as JSON (schema in README)\n"
            "  --full           with --json: add attention, norm vectors, q/k, RoPE angles, all logits\n"
-           "  --grad           also run the backward pass: loss (mean next-byte cross-entropy), the L2 norm of\n"
-           "                   every weight's gradient, the gradient's rms at every site (needs >= 2 bytes)\n"
+           "  --grad           also run the backward pass: the loss (mean next-byte cross-entropy) and the\n"
+           "                   gradient's rms at every site; with --json also every weight's gradient norm\n"
+           "                   (needs >= 2 bytes)\n"
            "  --save-grad F    write every weight's gradient as safetensors under the weight's name (implies --grad)\n"
            "  --help           this text\n", DEFAULT_TEXT);
 }

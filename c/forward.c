@@ -9,6 +9,19 @@
 
 // ---------------------------------------------------------------- buffers
 
+// The backward's two matmul scratch sizes, the largest over the shapes it
+// differentiates: output (256, d), attention (d, d), w1/w3 (d_ff, d), w2 (d, d_ff).
+static void backward_scratch(const Config* c, int T, size_t* transposed, size_t* weight_grad) {
+    int d = c->d_model, ff = c->d_ff;
+    int shapes[4][2] = {{VOCAB, d}, {d, d}, {ff, d}, {d, ff}};
+    *transposed = *weight_grad = 0;
+    for (int i = 0; i < 4; i++) {
+        size_t t = packed_size(shapes[i][1], shapes[i][0]), g = matmul_weight_grad_scratch(T, shapes[i][0], shapes[i][1]);
+        *transposed = t > *transposed ? t : *transposed;
+        *weight_grad = g > *weight_grad ? g : *weight_grad;
+    }
+}
+
 // Floats for the activations, the layer caches (one, or one per layer for
 // gradients) and, for gradients, the backward's buffers; TAKE below places them.
 static size_t activation_floats(const Config* c, int T, int for_grad) {
@@ -17,11 +30,9 @@ static size_t activation_floats(const Config* c, int T, int for_grad) {
     size_t n = 5 * (t * d + pad) + 2 * (t * hd / 2 + pad) + (t + pad) + (t * d + pad);
     n += layers * (3 * (t * d + pad) + 3 * (t * ff + pad));
     if (for_grad) {
-        size_t rows = ff > VOCAB ? ff : VOCAB, widest = ff > d ? ff : d;
-        size_t big = packed_size((int)rows, (int)d) > packed_size((int)d, (int)ff) ? packed_size((int)rows, (int)d)
-                                                                                    : packed_size((int)d, (int)ff);
-        n += 10 * (t * d + pad) + 3 * (t * ff + pad) + (t * VOCAB + pad) + (t + pad) + (big + pad);
-        n += matmul_weight_grad_scratch(T, (int)rows, (int)widest) + pad;
+        size_t transposed, weight_grad;
+        backward_scratch(c, T, &transposed, &weight_grad);
+        n += 9 * (t * d + pad) + 3 * (t * ff + pad) + (t * VOCAB + pad) + (t + pad) + (transposed + pad) + (weight_grad + pad);
     }
     return n;
 }
@@ -55,15 +66,15 @@ static void place_activations(Model* m, const Config* c, int T, int for_grad) {
         TAKE(cache->pre_a, tf), TAKE(cache->pre_b, tf), TAKE(cache->hidden, tf);
     }
     if (!for_grad) return;
-    int d = c->d_model, ff = c->d_ff, rows = ff > VOCAB ? ff : VOCAB, widest = ff > d ? ff : d;
-    size_t big = packed_size(rows, d) > packed_size(d, ff) ? packed_size(rows, d) : packed_size(d, ff);
-    TAKE(g->d_stream[0], td), TAKE(g->d_stream[1], td), TAKE(g->d_mid, td), TAKE(g->d_norm, td);
+    size_t transposed, weight_grad;
+    backward_scratch(c, T, &transposed, &weight_grad);
+    TAKE(g->d_stream[0], td), TAKE(g->d_stream[1], td), TAKE(g->d_mid, td);
     TAKE(g->d_sub, td), TAKE(g->d_tmp, td);
     TAKE(g->d_q, td), TAKE(g->d_k, td), TAKE(g->d_v, td), TAKE(g->d_heads, td);
     TAKE(g->d_hidden, tf), TAKE(g->d_pre_a, tf), TAKE(g->d_pre_b, tf);
     TAKE(g->d_logits, (size_t)T * VOCAB), TAKE(g->d_scores, (size_t)T);
-    TAKE(g->weights_t, big);
-    TAKE(g->matmul, matmul_weight_grad_scratch(T, rows, widest));
+    TAKE(g->weights_t, transposed);
+    TAKE(g->matmul, weight_grad);
 #undef TAKE
 }
 
@@ -218,6 +229,13 @@ static Status check_run(const Config* c, int T, int for_grad) {
     ProbeLayout layout;
     probes_layout(&layout, c, T, for_grad);
     uint64_t bytes = (layout.total + activation_floats(c, T, for_grad)) * sizeof(float);
+    // a gradient run also holds every layer's cache and a gradient per weight
+    uint64_t grads = for_grad ? model_weight_bytes(c) : 0;
+    if (for_grad && bytes + grads > MEMORY_BUDGET_BYTES / 2)
+        return status_error("gradients for this text and config need %llu MiB (the forward's buffers, a cache per layer "
+                            "and a gradient per weight), over the %llu MiB limit: use a shorter text or fewer n_layers "
+                            "(%d), or a smaller d_model (%d) or d_ff (%d)", (unsigned long long)((bytes + grads) >> 20),
+                            (unsigned long long)(MEMORY_BUDGET_BYTES / 2) >> 20, c->n_layers, c->d_model, c->d_ff);
     if (bytes > MEMORY_BUDGET_BYTES / 2)
         return status_error("this text and config need %llu MiB of probe buffers, over the %llu MiB limit "
                             "(attention probabilities alone take n_layers x n_heads x T^2 floats): use a shorter "

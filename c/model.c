@@ -87,7 +87,7 @@ size_t tensor_floats(const TensorInfo* info) {
 }
 
 // 64-bit even in wasm32, so the budget check sees the true size.
-static uint64_t weight_bytes(const Config* c) {
+uint64_t model_weight_bytes(const Config* c) {
     uint64_t d = (uint64_t)c->d_model, ff = (uint64_t)c->d_ff, ffp = (ff + PANEL - 1) / PANEL * PANEL;
     uint64_t dp = (d + PANEL - 1) / PANEL * PANEL;
     uint64_t per_layer = 4 * dp * d + 2 * ffp * d + dp * ff + 4 * d;
@@ -96,7 +96,7 @@ static uint64_t weight_bytes(const Config* c) {
 }
 
 Status model_allocate_weights(Model* m, const Config* c) {
-    uint64_t bytes = weight_bytes(c);
+    uint64_t bytes = model_weight_bytes(c);
     if (bytes > MEMORY_BUDGET_BYTES / 2)  // refused before anything is freed: the old model stays
         return status_error("the weights of this model need %llu MiB, over the %llu MiB limit: lower n_layers (%d), "
                             "d_model (%d) or d_ff (%d)", (unsigned long long)(bytes >> 20),

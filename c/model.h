@@ -77,7 +77,6 @@ typedef struct {
 typedef struct {
     float* d_stream[2];  // (T, d)  dL/d(block output), dL/d(block input)
     float* d_mid;        // (T, d)
-    float* d_norm;       // (T, d)  dL/d(a norm's output)
     float* d_sub;        // (T, d)
     float* d_tmp;        // (T, d)
     float* d_q, *d_k, *d_v, *d_heads;   // (T, d)
@@ -150,6 +149,8 @@ Status model_norm_probe(Model* m, int layer, int which, int token, float shift, 
 // The checkpoint table for a config: name, shape and role of every tensor.
 Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w);
 size_t tensor_floats(const TensorInfo* info);  // its storage, padded
+// The weights' size in bytes (64-bit: checked against the budget before anything is allocated).
+uint64_t model_weight_bytes(const Config* c);
 // Allocates weights for the config (uninitialised) and their table.
 Status model_allocate_weights(Model* m, const Config* c);
 void model_init_weights(Model* m);  // from m->weights_config.seed

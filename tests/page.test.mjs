@@ -152,6 +152,18 @@ test('the gradient panel: the Xiong preset, side by side, numbers from the engin
   await page.close();
 });
 
+test('a model too large for gradients still runs its forward; the gradient panel says why', async () => {
+  const text = 'a'.repeat(700);
+  const { page, problems } = await open(`index.html?n_layers=24&d_ff=4096&n_heads=1&max_tokens=1024&text=${text}`);
+  assert.match(await status(page), /^700 tokens · pre-norm LayerNorm · .*forward \d/);
+  assert.equal(await page.locator('norm-scope .message').textContent(), '');
+  assert.match(await page.locator('section[data-panel=gradients] .caveat').textContent(),
+    /No gradients for this model: gradients for this text and config need \d+ MiB .* over the 768 MiB limit/);
+  assert.equal(await page.locator('section[data-panel=depth] svg').count(), 1);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a deep link restores state and controls', async () => {
   const { page, problems } = await open('index.html?n_layers=12&norm=rmsnorm&placement=post&layer=5&site=ffn_norm&text=Deep%20link&compare=residual&seed=42');
   assert.match(await status(page), /^9 tokens · post-norm RMSNorm vs post-norm RMSNorm, residual off/);

@@ -72,9 +72,11 @@ static FdResult check_tensor(Model* m, const TensorInfo* info, const float* grad
     return r;
 }
 
-// fd = 0: only the backward itself (the sanitizer run: every path, no differences)
+// fd = 0: only the backward itself (the sanitizer run: every path, no differences).
+// shape: NULL-terminated name/value pairs over the tiny default (odd shapes).
 static void check_config(const char* norm, const char* placement, const char* activation, const char* pos,
-                         const char* pairing, const char* residual, int fd, int* elements) {
+                         const char* pairing, const char* residual, int fd, int* elements, const char* const* shape,
+                         const char* text_chars) {
     Model m;
     model_init(&m);
     Config c;
@@ -84,8 +86,9 @@ static void check_config(const char* norm, const char* placement, const char* ac
                                {"activation", activation}, {"pos", pos}, {"rope_pairing", pairing},
                                {"residual", residual}, {"seed", "7"}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) config_set(&c, fields[i][0], fields[i][1]);
-    const uint8_t* text = (const uint8_t*)GRAD_TEXT;
-    int T = (int)strlen(GRAD_TEXT);
+    for (int i = 0; shape && shape[i]; i += 2) CHECK(config_set(&c, shape[i], shape[i + 1]).ok, "%s", shape[i]);
+    const uint8_t* text = (const uint8_t*)text_chars;
+    int T = (int)strlen(text_chars);
     Status s = model_configure(&m, &c);
     if (s.ok) s = model_gradients(&m, text, T);
     CHECK(s.ok, "%s/%s/%s/%s/%s/residual=%s: %s", norm, placement, activation, pos, pairing, residual, s.message);
@@ -134,7 +137,24 @@ static void test_model_gradients(void) {
                 for (int d = 0; d < 5; d++)
                     for (int e = 0; e < 2; e++, configs++)
                         check_config(norms[a], placements[b], activations[c], positions[d][0], positions[d][1],
-                                     residuals[e], !quick || configs % 9 == 0, &elements);
+                                     residuals[e], !quick || configs % 9 == 0, &elements, NULL, GRAD_TEXT);
+    // Odd shapes: the backward's scratch is sized by the largest of its
+    // matrices, which differs with d against d_ff and 256; d not a multiple
+    // of 8 or 4, one head, head dim 1 or 2, T = 2 and T = max_tokens.
+    static const char* const shapes[][12] = {
+        {"d_model", "12", "n_heads", "2", NULL},
+        {"d_model", "300", "d_ff", "64", "n_heads", "3", "init", "xavier", NULL},  // std 0.3 would saturate at d = 300
+        {"d_model", "264", "d_ff", "8", "n_heads", "4", "n_layers", "1", "init", "xavier", NULL},
+        {"d_model", "10", "n_heads", "5", "d_ff", "9", NULL},
+        {"d_model", "12", "n_heads", "1", "max_tokens", "9", NULL},
+    };
+    static const char* const texts[] = {"ab", "abc", "a\xff" "b", "xyz!", "123456789"};
+    static const char* const positions_odd[][2] = {{"rope", "half"}, {"rope", "interleaved"}, {"learned", "interleaved"},
+                                                   {"none", "interleaved"}, {"learned", "interleaved"}};
+    for (int k = 0; k < 5; k++, configs++)
+        check_config(k % 2 ? "rmsnorm" : "layernorm", k % 3 ? "pre" : "post", k == 3 ? "swiglu" : "gelu",
+                     positions_odd[k][0], positions_odd[k][1], "on", k != 1, &elements, shapes[k], texts[k]);
+    // (d = 300's wq/wk gradients sit near float32's difference noise: check_grad.py holds it in float64)
     printf("gradients: %d configs, %d elements against finite differences\n", configs, elements);
 }
 

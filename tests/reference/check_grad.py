@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """The CLI's gradients against central finite differences of the float64
-reference's loss, on every configuration of the grid.
+reference's loss, on every configuration of the grid; on every 12th, also the
+gradient at every site (each element perturbed through the reference's
+perturb hook), as the rms and per-token rms the page plots.
 
     /usr/bin/python3 tests/reference/check_grad.py path/to/normscope [-v]
 
@@ -64,7 +66,43 @@ def relu_margin(cfg, tensors, tokens):
     return margin
 
 
-def check_case(exe, cfg, text, tmp, rng, verbose):
+def loss_perturbed(cfg, tensors, tokens, perturb):
+    logits = ref.forward(cfg, tensors, tokens, perturb=perturb)["logits"]
+    total = 0.0
+    for t in range(len(tokens) - 1):
+        row = logits[t]
+        m = row.max()
+        total += np.log(np.exp(row - m).sum()) + m - row[tokens[t + 1]]
+    return total / (len(tokens) - 1)
+
+
+def check_sites(cfg, weights, tokens, run):
+    """dLoss/d(site value) by central differences on every element of every
+    site (the reference's perturb hook), reduced to the rms and per-token rms
+    the page plots, against the CLI's layers[l].grad."""
+    problems = []
+    out = ref.forward(cfg, weights, tokens)
+    for l, layer in enumerate(out["layers"]):
+        for site, value in layer["sites"].items():
+            g = np.zeros(value.shape)
+            for idx in np.ndindex(value.shape):
+                delta = np.zeros(value.shape)
+                delta[idx] = H
+                up = loss_perturbed(cfg, weights, tokens, {(l, site): delta})
+                down = loss_perturbed(cfg, weights, tokens, {(l, site): -delta})
+                g[idx] = (up - down) / (2 * H)
+            want_rms = float(np.sqrt((g * g).mean()))
+            want_tokens = np.sqrt((g * g).mean(axis=1))
+            got = run["layers"][l]["grad"][site]
+            if abs(got["rms"] - want_rms) > 2e-3 * want_rms + ATOL:
+                problems.append("layer %d %s: gradient rms %.6g, finite differences %.6g" % (l, site, got["rms"], want_rms))
+            worst = np.abs(np.array(got["token_rms"]) - want_tokens).max()
+            if worst > 2e-3 * want_tokens.max() + ATOL:
+                problems.append("layer %d %s: per-token gradient rms off by %.3g" % (l, site, worst))
+    return problems
+
+
+def check_case(exe, cfg, text, tmp, rng, verbose, sites=False):
     wpath, gpath = os.path.join(tmp, "w.safetensors"), os.path.join(tmp, "g.safetensors")
     cmd = [exe] + cli_args(cfg) + ["--text", text, "--save", wpath, "--save-grad", gpath, "--json"]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
@@ -86,6 +124,8 @@ def check_case(exe, cfg, text, tmp, rng, verbose):
     if relu_margin(full, weights, tokens) < KINK_MARGIN:
         return None
     base = loss64(full, weights, tokens)
+    if sites:
+        problems += check_sites(full, weights, tokens, run)
     if abs(run["loss"] - base) > 1e-5 * abs(base):
         problems.append("loss %.9g, reference %.9g" % (run["loss"], base))
     for name, g in grads.items():
@@ -134,11 +174,12 @@ def main(argv):
             cfg["rope_pairing"] = pos[1]
         cfg.update(init="normal", init_std=0.3) if k % 2 == 0 else cfg.update(init="xavier")
         text = TEXTS[k % len(TEXTS)]
-        problems = check_case(exe, cfg, text, tmp, rng, verbose)
+        # the per-site gradients (what the gradient panel plots) on every 12th config
+        problems = check_case(exe, cfg, text, tmp, rng, verbose, sites=k % 12 == 0)
         while problems is None:  # a ReLU unit at its kink: the next seed
             reseeded += 1
             cfg["seed"] += 1000
-            problems = check_case(exe, cfg, text, tmp, rng, verbose)
+            problems = check_case(exe, cfg, text, tmp, rng, verbose, sites=k % 12 == 0)
         cases += 1
         name = "%s %s %s %s%s res=%s" % (norm, placement, act, pos[0], "/" + pos[1] if pos[1] else "", residual)
         if problems:
@@ -146,6 +187,20 @@ def main(argv):
             print("FAIL %s: %d problems; first: %s" % (name, len(problems), "; ".join(problems[:3])))
         elif verbose:
             print("ok   %s" % name)
+    # odd shapes: the backward's scratch is sized by the largest matrix (d against d_ff and 256),
+    # d not a multiple of 8, one head, head dim 1, T = 2 and T = max_tokens
+    odd = [(dict(n_layers=1, d_model=12, n_heads=2, d_ff=48, max_tokens=16), "ab"),
+           (dict(n_layers=2, d_model=300, d_ff=64, n_heads=3, init="xavier", norm="rmsnorm", max_tokens=16), "abc"),
+           (dict(n_layers=1, d_model=264, d_ff=8, n_heads=4, init="xavier", placement="post", pos="learned",
+                 max_tokens=16), "a\u00ffb"),
+           (dict(n_layers=2, d_model=10, n_heads=5, d_ff=9, activation="swiglu", pos="none", max_tokens=16), "xyz!"),
+           (dict(n_layers=2, d_model=12, n_heads=12, pos="sinusoidal", max_tokens=9, placement="post"), "123456789")]
+    for cfg, text in odd:
+        problems = check_case(exe, dict(cfg, seed=11), text, tmp, rng, verbose)
+        cases += 1
+        if problems:
+            failed += 1
+            print("FAIL odd shape %s: %s" % (cfg, "; ".join(problems[:3])))
     print("gradients vs float64 finite differences: %d configs, %d failed (%d reseeded: a ReLU unit "
           "within %g of its kink)" % (cases, failed, reseeded, KINK_MARGIN))
     return 1 if failed else 0

@@ -372,7 +372,7 @@ def embed(cfg, tensors, tokens):
     return x
 
 
-def forward(cfg, tensors, tokens, dtype=np.float64):
+def forward(cfg, tensors, tokens, dtype=np.float64, perturb=None):
     """Run the model in float64 and return everything the probes record.
 
     Returns a dict:
@@ -387,12 +387,16 @@ def forward(cfg, tensors, tokens, dtype=np.float64):
       rope_angle [T, hd/2], logits [T, 256]
     dtype=np.float32 runs the same equations in float32 (a diagnostic: it shows
     how far an honest float32 implementation drifts from the float64 result).
+    perturb={(layer, site): delta [T, width]} adds delta to that site's value
+    where it is computed, and everything downstream sees the sum (the site
+    gradients' finite differences). Under post-norm, attn_norm and resid_mid
+    are one value, as are ffn_norm and resid_out.
     """
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        return _forward(cfg, tensors, tokens, dtype)
+        return _forward(cfg, tensors, tokens, dtype, perturb or {})
 
 
-def _forward(cfg, tensors, tokens, dtype):
+def _forward(cfg, tensors, tokens, dtype, perturb):
     tensors = {k: np.asarray(v).astype(dtype) for k, v in tensors.items()}
     tokens = list(tokens)
     T = len(tokens)
@@ -407,28 +411,47 @@ def _forward(cfg, tensors, tokens, dtype):
     for i in range(cfg["n_layers"]):
         g1, b1 = _norm_params(tensors, cfg, "layers.%d.attention_norm" % i)
         g2, b2 = _norm_params(tensors, cfg, "layers.%d.ffn_norm" % i)
+
+        def bump(value, *sites):
+            for site in sites:
+                if (i, site) in perturb:
+                    value = value + perturb[(i, site)]
+            return value
+
+        def ffn_bumped(inp):
+            # ffn_hidden's perturbation reaches ffn_out through W2 (linear)
+            f, h, mz = ffn(cfg, tensors, i, inp)
+            if (i, "ffn_hidden") in perturb:
+                dh = perturb[(i, "ffn_hidden")]
+                h = h + dh
+                f = f + dh @ tensors["layers.%d.feed_forward.w2.weight" % i].T.astype(f.dtype)
+            return f, h, mz
+
+        x = bump(x, "resid_in")
         s = {"resid_in": x}
         if cfg["placement"] == "pre":
             n1 = apply_norm(kind, x, g1, b1, eps)
-            s["attn_norm"] = n1["output"]
+            s["attn_norm"] = bump(n1["output"], "attn_norm")
             a, att = attention(cfg, tensors, i, s["attn_norm"], angles)
-            s["attn_out"] = a
-            s["resid_mid"] = R * x + a
+            s["attn_out"] = a = bump(a, "attn_out")
+            s["resid_mid"] = bump(R * x + a, "resid_mid")
             n2 = apply_norm(kind, s["resid_mid"], g2, b2, eps)
-            s["ffn_norm"] = n2["output"]
-            f, h, mz = ffn(cfg, tensors, i, s["ffn_norm"])
+            s["ffn_norm"] = bump(n2["output"], "ffn_norm")
+            f, h, mz = ffn_bumped(s["ffn_norm"])
             s["ffn_hidden"] = h
-            s["ffn_out"] = f
-            s["resid_out"] = R * s["resid_mid"] + f
+            s["ffn_out"] = f = bump(f, "ffn_out")
+            s["resid_out"] = bump(R * s["resid_mid"] + f, "resid_out")
         elif cfg["placement"] == "post":
             a, att = attention(cfg, tensors, i, x, angles)
+            a = bump(a, "attn_out")
             n1 = apply_norm(kind, R * x + a, g1, b1, eps)
-            s["attn_norm"] = n1["output"]
+            s["attn_norm"] = bump(n1["output"], "attn_norm", "resid_mid")
             s["attn_out"] = a
             s["resid_mid"] = s["attn_norm"]
-            f, h, mz = ffn(cfg, tensors, i, s["resid_mid"])
+            f, h, mz = ffn_bumped(s["resid_mid"])
+            f = bump(f, "ffn_out")
             n2 = apply_norm(kind, R * s["resid_mid"] + f, g2, b2, eps)
-            s["ffn_norm"] = n2["output"]
+            s["ffn_norm"] = bump(n2["output"], "ffn_norm", "resid_out")
             s["ffn_hidden"] = h
             s["ffn_out"] = f
             s["resid_out"] = s["ffn_norm"]

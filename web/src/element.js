@@ -264,8 +264,16 @@ export class NormScopeElement extends HTMLElement {
     const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile, grad, seeds]);
     if (this.runs && key === this.runKey && this.runs.a.valid && (!this.runs.b || this.runs.b.valid)) return this.runs;
     const t0 = performance.now();
-    // a loaded file's weights stay while the weight-shaping fields match it (C decides)
-    const a = this.modelA.run(config, state.text, { grad });
+    // a loaded file's weights stay while the weight-shaping fields match it (C decides);
+    // gradients need more memory than a forward: when refused, the forward still runs
+    let a, gradError = null;
+    try {
+      a = this.modelA.run(config, state.text, { grad });
+    } catch (e) {
+      if (!grad) throw e;
+      a = this.modelA.run(config, state.text);
+      gradError = e.message;
+    }
     this.lastMs = performance.now() - t0;
     this.lastRebuilt = this.modelA.rebuiltWeights;
     let b = null;
@@ -273,19 +281,19 @@ export class NormScopeElement extends HTMLElement {
     if (configB) {
       this.modelB ??= this.scope.model();
       try {
-        b = this.modelB.run(configB, state.text, { grad });
+        b = this.modelB.run(configB, state.text, { grad: grad && !gradError });
       } catch (e) {
         errors.push(`compare: ${e.message}`);
       }
     }
     let over = null;
-    if (seeds > 1) {
+    if (seeds > 1 && !gradError) {
       this.seedModel ??= this.scope.model();
       over = { a: gradientsOverSeeds(this.seedModel, a.config, state.text, seeds) };
       if (b) over.b = gradientsOverSeeds(this.seedModel, b.config, state.text, seeds);
     }
     this.runKey = key;
-    return { a, b, over };
+    return { a, b, over, gradError };
   }
 
   update() {
@@ -304,9 +312,16 @@ export class NormScopeElement extends HTMLElement {
       errors.push(`${e.message} — the model settings fall back to their defaults`);
       for (const field of this.fields.filter((f) => f.config)) state[field.name] = field.default;
       this.notices = [...errors];
-      runs = this.runModels(configOf(this.fields, state), errors);
+      try {
+        runs = this.runModels(configOf(this.fields, state), errors);
+      } catch (again) {  // the text itself (e.g. longer than the default max_tokens): the default text too
+        errors.push(`${again.message} — the text falls back to its default`);
+        state.text = this.fields.find((f) => f.name === 'text').default;
+        this.notices = [...errors];
+        runs = this.runModels(configOf(this.fields, state), errors);
+      }
     }
-    const { a, b, over } = runs;
+    const { a, b, over, gradError } = runs;
     const ms = this.lastMs;
     this.clampCursor(a, errors);
     this.runs = runs;
@@ -324,7 +339,7 @@ export class NormScopeElement extends HTMLElement {
     drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
       (site) => this.set({ site }));
     const context = {
-      a, b, over, modelA: this.modelA, modelB: b ? this.modelB : null, state,
+      a, b, over, gradError, modelA: this.modelA, modelB: b ? this.modelB : null, state,
       weightsFromFile: this.weightsFromFile,
       link: (patch) => this.linkTo(patch),
       preset: (patch) => this.applyPreset(patch),

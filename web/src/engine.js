@@ -130,7 +130,7 @@ export class Model {
   run(config, text, options = {}) {
     this._configure(config);
     const bytes = typeof text === 'string' ? encoder.encode(text) : text;
-    const grad = options?.grad === true ? 1 : 0;
+    const grad = options?.grad ? 1 : 0;
     const ok = this._withBytes(bytes, (ptr) => this.wasm.ns_run(this.ptr, ptr, bytes.length, grad));
     this.generation++;
     if (!ok) throw new Error(this._error());

@@ -41,7 +41,7 @@ export async function panelPng(section) {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, box.width, box.height);
   // text outside the plots: headings, notes, legends, read-outs
-  const texts = section.querySelectorAll('h3, .note, .legend > span, .readout, figcaption');
+  const texts = section.querySelectorAll('h3, .note, .legend > span, .readout, figcaption, .trend, .seeds-note, .caveat');
   const swatchWidth = 24;  // .legend .swatch: 18 px + margin
   for (const el of texts) {
     const r = el.getBoundingClientRect();

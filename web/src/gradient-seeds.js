@@ -4,7 +4,7 @@
 // about the average initialization, which one seed only samples.
 
 /**
- * Returns { seeds, layerNorm: {mean, min, max} over grad_layer_norm [L·K],
+ * Returns { seeds, loss (their mean), layerNorm: {mean, min, max} over grad_layer_norm [L·K],
  * siteRms: {mean, min, max} over grad_site_rms [L·S] } as plain arrays.
  */
 export function gradientsOverSeeds(model, config, text, count) {
@@ -19,12 +19,14 @@ export function gradientsOverSeeds(model, config, text, count) {
       a.max[i] = Math.max(a.max[i], v);
     });
   };
+  let lossSum = 0;
   for (let k = 0; k < count; k++) {
     const seed = ((first + BigInt(k)) % (1n << 64n)).toString();
     const run = model.run({ ...config, seed }, text, { grad: true });
+    lossSum += run.loss;
     add('layerNorm', run.array('grad_layer_norm'));
     add('siteRms', run.array('grad_site_rms'));
   }
   const reduce = ({ log, min, max }) => ({ mean: Array.from(log, (s) => Math.exp(s / count)), min, max });
-  return { seeds: count, layerNorm: reduce(acc.layerNorm), siteRms: reduce(acc.siteRms) };
+  return { seeds: count, loss: lossSum / count, layerNorm: reduce(acc.layerNorm), siteRms: reduce(acc.siteRms) };
 }

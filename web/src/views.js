@@ -162,15 +162,16 @@ function gradientsOf(run, over, kind) {
       max: summary ? pick(summary.max, k) : null,
     }))
     .filter((s) => s.values.some((v) => v !== 0));  // a tensor this config does not have (w3 without SwiGLU, β without LayerNorm)
-  return { loss: run.loss, series, config: run.config };
+  return { loss: summary ? over.loss : run.loss, series, config: run.config,
+    kindMissing: series.length === 0 };
 }
 
-function gradients({ a, b, over, state, labels, weightsFromFile }) {
+function gradients({ a, b, over, state, labels, weightsFromFile, gradError }) {
   const tooShort = !a.hasGrad;
   return {
     kind: state.grad, seeds: over ? over.a.seeds : 1, seedsAsked: state.grad_seeds, weightsFromFile, layer: state.layer,
-    seedRange: over ? `${a.config.seed} to ${BigInt(a.config.seed) + BigInt(over.a.seeds - 1)}` : null,
-    tooShort, labels,
+    seedRange: over ? `${a.config.seed} to ${(BigInt(a.config.seed) + BigInt(over.a.seeds - 1)) % (1n << 64n)}` : null,
+    tooShort, labels, gradError,
     a: tooShort ? null : gradientsOf(a, over?.a, state.grad),
     b: b && !tooShort ? gradientsOf(b, over?.b, state.grad) : null,
   };

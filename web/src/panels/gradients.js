@@ -83,8 +83,16 @@ export function render(container, view, ctx) {
     p.textContent = text;
     container.append(p);
   };
+  if (view.gradError) {
+    caveat(`No gradients for this model: ${view.gradError}. The other panels show its forward pass.`);
+    return;
+  }
   if (view.tooShort) {
     caveat('The loss predicts each next byte from the ones before it: type at least 2 bytes of text.');
+    return;
+  }
+  if (view.a.kindMissing) {
+    caveat(view.kind === 'norms' ? 'This model has no norm weights (norm = none): nothing to plot.' : 'Nothing to plot for this model.');
     return;
   }
   if (view.seedsAsked > 1 && view.weightsFromFile) caveat('Seeds apply to random weights; these come from a file, so one run is shown.');
@@ -125,11 +133,12 @@ export function render(container, view, ctx) {
   const y = scaleLog().domain([lo / pad, hi * pad]).range([f.height, 0]).clamp(true);
     f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`)
       .call(axisBottom(x).ticks(Math.min(L, 12)).tickFormat((d) => (Number.isInteger(d) ? d : '')));
-    f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(5, y.domain()[1] / y.domain()[0] > 1e4 ? '.0e' : '~g'));
+    const decades = Math.log10(y.domain()[1] / y.domain()[0]);  // d3 thins a long log axis to a few labels: ask for more
+    f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(decades > 12 ? 12 : 5, decades > 4 ? '.0e' : '~g'));
     axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
     axisLabel(f.g, view.kind === 'stream' ? 'gradient rms (log)' : 'gradient L2 norm (log)', { x: -50, y: f.height / 2, rotate: true });
     f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -12)
-      .text(`${label} · loss ${formatNumber(g.loss)}${view.seeds > 1 ? ` · mean of ${view.seeds} seeds` : ''}`);
+      .text(`${label} · ${view.seeds > 1 ? `mean loss ${formatNumber(g.loss)} · mean of ${view.seeds} seeds` : `loss ${formatNumber(g.loss)}`}`);
     f.g.append('line').attr('x1', x(view.layer)).attr('x2', x(view.layer)).attr('y1', 0).attr('y2', f.height)
       .attr('stroke', '#555').attr('stroke-width', 1.5).attr('stroke-dasharray', '2 3');
     const ok = (v) => Number.isFinite(v) && v > 0;
@@ -151,12 +160,23 @@ export function render(container, view, ctx) {
       .on('click', (event) => ctx.select({ layer: layerAt(event) }));
     describers.push((i) => `${runs.length > 1 ? `${label}: ` : ''}${g.series.map((s) => `${NAMES[s.name]} ${formatNumber(s.values[i])}`).join(' · ')}`);
   }
+  // a gradient that underflowed float32 (0) has no ratio: say so instead of ×Inf
+  const ratio = (s) => {
+    const first = s.values[0], last = s.values[s.values.length - 1];
+    return first > 0 && last > 0 ? `×${formatNumber(last / first)}` : `— (the ${first > 0 ? 'last' : 'first'} layer's underflows float32 to 0)`;
+  };
+  const underflow = runs.some(([, g]) => g.series.some((s) => s.values.some((v) => v === 0)));
+  if (underflow) caveat('Some gradients fall below float32\'s smallest number and read 0: those points are missing from the log axis.');
   const trend = runs.map(([which, g]) => {
-    const parts = g.series.map((s) => `${NAMES[s.name]} ×${formatNumber(s.values[s.values.length - 1] / s.values[0])}`);
+    const parts = g.series.map((s) => `${NAMES[s.name]} ${ratio(s)}`);
     return `${runs.length > 1 ? `${view.labels[which]}: ` : ''}${parts.join(', ')}`;
   });
   legend(container, names.map((n) => ({ label: NAMES[n] ?? n, color: color(n) })));
   if (view.seeds > 1) lineNote(container, `Lines: geometric mean over seeds ${view.seedRange}; shaded: their min to max.`);
+  if (view.kind === 'ffn' && runs.length === 2 && runs.every(([, g]) => g.config.init === 'xavier'))
+    lineNote(container, 'Xiong et al. 2020 (Fig. 3): post-norm\'s FFN gradients grow toward the output layers, pre-norm\'s ' +
+      'do not. In the paper pre-norm\'s stay level; here they fall with depth, because this byte model\'s embeddings start ' +
+      'small and pre-norm\'s stream grows layer by layer, and each later norm divides by a larger rms.');
   const summary = document.createElement('p');
   summary.className = 'trend';
   summary.textContent = `Last layer ÷ first layer — ${trend.join(' · ')}`;

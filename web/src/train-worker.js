@@ -1,0 +1,81 @@
+// train-worker.js — training off the page's thread. It owns one or two models
+// (the page's configuration, and the compared one), takes AdamW steps in
+// chunks of about 50 ms so a pause arrives quickly, and posts the losses after
+// each chunk and the weights (with a sample continuation) a few times a second.
+import { NormScope } from './engine.js';
+
+const CHUNK_MS = 50;
+const SNAPSHOT_MS = 300;
+const scopePromise = NormScope.load();
+let runs = [];        // { model, trainer }
+let playing = false;
+let perStepMs = 20;   // measured, to size the chunks
+let lastSnapshot = 0;
+let generation = 0;   // bumps on every init: a stale loop stops
+
+function post(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+function snapshot() {
+  const weights = runs.map(({ model }) => model.save(null));
+  const samples = runs.map(({ trainer }, i) => {
+    const { prompt, continuation } = trainer.sample(i ? 0 : 0, 24);
+    return { prompt, continuation };
+  });
+  lastSnapshot = performance.now();
+  post({ type: 'snapshot', steps: runs[0].trainer.steps, weights, samples }, weights.map((w) => w.buffer));
+}
+
+function train(n) {
+  const t0 = performance.now();
+  const results = runs.map(({ trainer }) => trainer.step(n));
+  const ms = performance.now() - t0;
+  perStepMs = 0.7 * perStepMs + 0.3 * (ms / n);
+  post({
+    type: 'progress', steps: runs[0].trainer.steps, stepsPerSec: (1000 * n) / ms,
+    loss: results.map((r) => r.loss), lr: results[0].lr[n - 1], gradNorm: results.map((r) => r.gradNorm[n - 1]),
+  });
+}
+
+function loop(id) {
+  if (!playing || id !== generation) return;
+  try {
+    train(Math.max(1, Math.min(64, Math.round(CHUNK_MS / perStepMs))));
+    if (performance.now() - lastSnapshot > SNAPSHOT_MS) snapshot();
+  } catch (e) {
+    playing = false;
+    post({ type: 'error', message: e.message });
+    return;
+  }
+  setTimeout(() => loop(id), 0);
+}
+
+self.onmessage = async ({ data }) => {
+  const scope = await scopePromise;
+  try {
+    if (data.type === 'init') {
+      generation++;
+      playing = false;
+      runs.forEach(({ model }) => model.free());
+      runs = data.runs.map(({ config, train, text }) => {
+        const model = scope.model();
+        model.run(config, text);  // builds the weights: the same seed, the same init as the page's
+        return { model, trainer: model.trainer(train, text) };
+      });
+      snapshot();
+    } else if (data.type === 'play') {
+      playing = true;
+      loop(generation);
+    } else if (data.type === 'pause') {
+      playing = false;
+      snapshot();
+    } else if (data.type === 'step') {
+      train(data.n ?? 1);
+      snapshot();
+    }
+  } catch (e) {
+    playing = false;
+    post({ type: 'error', message: e.message });
+  }
+};
