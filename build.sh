@@ -99,7 +99,7 @@ test_native() {
 test_wasm_kernels() {
   say "kernel tests in WASM SIMD (Node)"
   # shellcheck disable=SC2086
-  emcc -O2 -std=c11 -ffp-contract=off -msimd128 -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
+  emcc -O2 -std=c11 -ffp-contract=off -msimd128 -sALLOW_MEMORY_GROWTH -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
     tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -o build/test_wasm_simd.cjs
   # emcc 3.1.6 glue fetch()es its .wasm by path when fetch exists; Node 20 has it
   node --no-experimental-fetch build/test_wasm_simd.cjs

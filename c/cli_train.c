@@ -193,7 +193,7 @@ int train_main(int argc, char** argv) {
     char sample_text[2 * EXAMPLE_MAX + 4] = {0};
     if (s.ok && sample) {
         uint8_t prompt[EXAMPLE_MAX], out[1024];
-        int len = train_sample_prompt(prompt, &trainer, model.weights_config.seed, 0);
+        int full = 0, len = train_sample(prompt, &trainer, model.weights_config.seed, 0, &full);
         int got = len ? model_continue(&model, prompt, len, (int)sample, out) : 0;
         memcpy(sample_text, prompt, (size_t)len);
         memcpy(sample_text + len, out, (size_t)got);

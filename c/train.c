@@ -143,20 +143,26 @@ int model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8
     return written;
 }
 
-int train_sample_prompt(uint8_t* out, const Trainer* t, uint64_t seed, int k) {
+int train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* full_len) {
     const TrainConfig* c = &t->config;
     if (c->task == TASK_TEXT) {
-        int n = t->text_len < 8 ? t->text_len : 8;
-        memcpy(out, t->text, (size_t)n);
-        return n;
+        int full = t->text_len < c->seq_len ? t->text_len : c->seq_len;
+        memcpy(out, t->text, (size_t)full);
+        *full_len = full;
+        return full < 8 ? full : 8;
     }
     // its own stream, apart from the training data's: the k-th problem of seed
     Rng rng = rng_for_tensor(seed ^ (uint64_t)k * 0x9E3779B97F4A7C15ull, "sample");
     Example* e = malloc(sizeof *e);
-    if (!e || !task_example(e, (TaskKind)c->task, &rng, c->seq_len, t->text, t->text_len).ok) { free(e); return 0; }
+    if (!e || !task_example(e, (TaskKind)c->task, &rng, c->seq_len, t->text, t->text_len).ok) {
+        free(e);
+        *full_len = 0;
+        return 0;
+    }
     int len = 0;
     while (len < e->len && e->mask[len] == 0.0f) len++;  // up to the first scored prediction
-    memcpy(out, e->bytes, (size_t)len + 1);
+    memcpy(out, e->bytes, (size_t)e->len);
+    *full_len = e->len;
     free(e);
     return len + 1;
 }

@@ -56,10 +56,11 @@ Status trainer_step(Trainer* t, Model* m);
 // The learning rate of step s (1-based): linear warmup, then constant.
 double train_lr_at(const TrainConfig* c, int64_t step);
 
-// A prompt that shows what was learned: the k-th fresh problem of the task up
-// to its answer (from its own stream of `seed`), or the text's first 8 bytes.
-// out holds seq_len bytes. Returns the length (0 if none).
-int train_sample_prompt(uint8_t* out, const Trainer* t, uint64_t seed, int k);
+// A sample that shows what was learned: the k-th fresh problem of the task
+// (from its own stream of `seed`), or the text's start. out (seq_len bytes)
+// gets the whole example, *full_len its length; returns the prompt's length:
+// the problem up to its answer, or the text's first 8 bytes (0 if none).
+int train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* full_len);
 
 // Greedy continuation: up to n bytes after prompt (stops at max_tokens);
 // returns how many were written to out.

@@ -85,26 +85,35 @@ EXPORT int ns_train_resume(Api* api, const uint8_t* bytes, size_t n, const uint8
     return done(api, s);
 }
 
-// The model's greedy continuation of the k-th sample prompt of the task:
-// returns prompt + continuation (ns_continuation_length bytes; the prompt's
-// length in ns_continuation_prompt).
+// The model's greedy continuation of the k-th sample of the task (train_sample),
+// n bytes (n ≤ 0: as many as the expected answer has). Returns prompt,
+// continuation, then the expected answer: ns_continuation_prompt,
+// ns_continuation_length (prompt + continuation) and ns_continuation_expected bytes.
 EXPORT const uint8_t* ns_continue(Api* api, int k, int n) {
     Model* m = &api->model;
     if (!api->trainer.m) {
         done(api, status_error("no training to sample from"));
         return NULL;
     }
-    if (n < 0 || n > 1024) n = 1024;
+    int seq = api->trainer.config.seq_len, full = 0;
+    uint8_t* sample = malloc((size_t)seq);
     free(api->continuation);
-    api->continuation = malloc((size_t)api->trainer.config.seq_len + (size_t)n + 1);
-    if (!api->continuation) {
+    api->continuation = malloc(2 * (size_t)seq + 1024 + 1);
+    if (!api->continuation || !sample) {
+        free(sample);
         done(api, status_error("out of memory"));
         return NULL;
     }
-    int len = train_sample_prompt(api->continuation, &api->trainer, m->weights_config.seed, k);
-    int got = len ? model_continue(m, api->continuation, len, n, api->continuation + len) : 0;
+    int len = train_sample(sample, &api->trainer, m->weights_config.seed, k, &full);
+    if (n <= 0) n = full - len;
+    if (n > 1024) n = 1024;
+    memcpy(api->continuation, sample, (size_t)len);
+    int got = len ? model_continue(m, sample, len, n, api->continuation + len) : 0;
+    memcpy(api->continuation + len + got, sample + len, (size_t)(full - len));  // the expected answer
+    free(sample);
     api->continuation_prompt = len;
     api->continuation_length = len + got;
+    api->continuation_expected = full - len;
     m->T = 0;  // the probe buffer held the continuation's runs
     done(api, status_ok());
     return api->continuation;
@@ -112,3 +121,4 @@ EXPORT const uint8_t* ns_continue(Api* api, int k, int n) {
 
 EXPORT int ns_continuation_length(Api* api) { return api->continuation_length; }
 EXPORT int ns_continuation_prompt(Api* api) { return api->continuation_prompt; }
+EXPORT int ns_continuation_expected(Api* api) { return api->continuation_expected; }

@@ -24,7 +24,7 @@ typedef struct {
     float* train_log;  // per step of the last ns_train_steps: loss, lr, grad norm
     int train_log_capacity;  // steps
     uint8_t* continuation;  // the last ns_continue: prompt, then the model's bytes
-    int continuation_length, continuation_prompt;
+    int continuation_length, continuation_prompt, continuation_expected;
     Status status;
 } Api;
 

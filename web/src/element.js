@@ -4,8 +4,9 @@
 import { NormScope } from './engine.js';
 import { STYLES } from './styles.js';
 import {
-  attributeName, compareConfig, configOf, readState, shown, stateFields, writeQuery, parseField,
+  attributeName, compareConfig, configOf, readState, shown, stateFields, trainOf, writeQuery, parseField,
 } from './state.js';
+import { Training } from './training.js';
 import { buildControls } from './controls.js';
 import { drawDiagram, SITE_ORDER } from './diagram.js';
 import { PANEL_LIST } from './panels/index.js';
@@ -22,6 +23,8 @@ const LABEL = {
   layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm', pre: 'pre-norm', post: 'post-norm',
 };
 const describe = (c) => `${LABEL[c.placement]} ${LABEL[c.norm]}${c.residual === 'off' ? ', residual off' : ''}`;
+// The compared model when compare = init: the same config, its initial weights.
+const describeB = (c, compare) => `${describe(c)}${compare === 'init' ? ' at init' : ''}`;
 
 export class NormScopeElement extends HTMLElement {
   static scope = null;
@@ -39,6 +42,8 @@ export class NormScopeElement extends HTMLElement {
     this.runs = null;
     this.ready = false;
     this.normTimings = new Map();  // d_model → the last timing on this machine
+    this.weightsVersion = 0;       // bumps when training hands over new weights
+    this.trainedSteps = 0;
   }
 
   connectedCallback() {
@@ -46,6 +51,12 @@ export class NormScopeElement extends HTMLElement {
     this.scope = NormScopeElement.scope;
     this.modelA = this.scope.model();
     this.modelB = null;
+    this.modelInit = null;  // compare = init: never trained, never loaded
+    this.training = new Training({
+      onProgress: () => this.schedule(),
+      onWeights: (weights, steps) => this.takeWeights(weights, steps),
+      onError: () => this.schedule(),
+    });
     this.urlState = this.hasAttribute('url-state');
     const source = this.urlState ? new URLSearchParams(location.search) : null;
     const { state, errors } = readState(this.fields, (name) =>
@@ -65,7 +76,7 @@ export class NormScopeElement extends HTMLElement {
     const field = this.fields.find((f) => attributeName(f.name) === name);
     if (!field) return;
     const parsed = value === null ? { value: field.default } : parseField(field, value);
-    const error = parsed.error ?? (field.config ? this.scope.checkField(field.name, parsed.value) : null);
+    const error = parsed.error ?? this.checkField(field, parsed.value);
     this.notices = error ? [error] : [];
     this.set({ [field.name]: error ? field.default : parsed.value }, { fromOutside: true });
   }
@@ -80,12 +91,19 @@ export class NormScopeElement extends HTMLElement {
     this.schedule();
   }
 
-  /** Model fields are range-checked by C; a bad one falls back to its default with a message. */
+  /** C's message for a bad model or training field, else null (page fields are checked by parseField). */
+  checkField(field, value) {
+    if (field.config) return this.scope.checkField(field.name, value);
+    if (field.train) return this.scope.checkTrainField(field.name, value);
+    return null;
+  }
+
+  /** Model and training fields are range-checked by C; a bad one falls back to its default with a message. */
   checkModelFields() {
-    for (const field of this.fields.filter((f) => f.config)) {
+    for (const field of this.fields.filter((f) => f.config || f.train)) {
       const value = this.state[field.name];
       if (String(value) === String(field.default)) continue;
-      const error = this.scope.checkField(field.name, value);
+      const error = this.checkField(field, value);
       if (error) {
         this.notices.push(error);
         this.state[field.name] = field.default;
@@ -187,7 +205,7 @@ export class NormScopeElement extends HTMLElement {
   }
 
   rebuildControls() {
-    this.setControls = buildControls(this.form, this.fields, this.state, this.state.controls,
+    this.setControls = buildControls(this.form, this.fields.filter((f) => !f.train), this.state, this.state.controls,
       (name, text) => this.onControl(name, text));
     this.stepper.hidden = !shown(this.state.controls, 'layer');
   }
@@ -261,7 +279,7 @@ export class NormScopeElement extends HTMLElement {
     // gradients when the gradient panel shows them (the loss needs 2 bytes: one to predict from)
     const grad = shown(state.panels, 'gradients') && utf8.encode(state.text).length >= 2;
     const seeds = grad && !this.weightsFromFile ? state.grad_seeds : 1;
-    const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile, grad, seeds]);
+    const key = JSON.stringify([config, state.text, state.compare, this.weightsFromFile, grad, seeds, this.weightsVersion]);
     if (this.runs && key === this.runKey && this.runs.a.valid && (!this.runs.b || this.runs.b.valid)) return this.runs;
     const t0 = performance.now();
     // a loaded file's weights stay while the weight-shaping fields match it (C decides);
@@ -279,9 +297,9 @@ export class NormScopeElement extends HTMLElement {
     let b = null;
     const configB = compareConfig(a.config, state.compare);
     if (configB) {
-      this.modelB ??= this.scope.model();
+      const modelB = state.compare === 'init' ? (this.modelInit ??= this.scope.model()) : (this.modelB ??= this.scope.model());
       try {
-        b = this.modelB.run(configB, state.text, { grad: grad && !gradError });
+        b = modelB.run(configB, state.text, { grad: grad && !gradError });
       } catch (e) {
         errors.push(`compare: ${e.message}`);
       }
@@ -299,6 +317,8 @@ export class NormScopeElement extends HTMLElement {
   update() {
     const state = this.state;
     const errors = [...this.notices];
+    // training belongs to one config, text and set of training fields: a change starts over
+    if (this.training.key && this.training.key !== this.trainingKey()) this.resetTraining({ redraw: false });
     let runs;
     try {
       runs = this.runModels(configOf(this.fields, state), errors);
@@ -329,9 +349,11 @@ export class NormScopeElement extends HTMLElement {
     this.fromOutside = false;
     this.showMessage(errors);
     this.setControls(state);
-    this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describe(b.config)}` : ''}` +
+    const weights = this.trainedSteps ? `trained ${this.trainedSteps} steps (${state.task})`
+      : this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`;
+    this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describeB(b.config, state.compare)}` : ''}` +
       ` · ${this.lastRebuilt ? 'new weights + ' : ''}forward${a.hasGrad ? ' + backward' : ''} ${ms.toFixed(1)} ms` +
-      ` · weights: ${this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`}`;
+      ` · weights: ${weights}`;
     this.where.textContent = `layer ${state.layer} · ${state.site}`;
     const [prev, next] = this.stepper.querySelectorAll('button');
     prev.disabled = state.layer === 0;
@@ -339,11 +361,19 @@ export class NormScopeElement extends HTMLElement {
     drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
       (site) => this.set({ site }));
     const context = {
-      a, b, over, gradError, modelA: this.modelA, modelB: b ? this.modelB : null, state,
+      a, b, over, gradError, modelA: this.modelA, modelB: b ? (state.compare === 'init' ? this.modelInit : this.modelB) : null, state,
       weightsFromFile: this.weightsFromFile,
       link: (patch) => this.linkTo(patch),
       preset: (patch) => this.applyPreset(patch),
-      labels: { a: describe(a.config), b: b ? describe(b.config) : null },
+      labels: { a: describe(a.config), b: b ? describeB(b.config, state.compare) : null },
+      training: this.training,
+      setField: (name, text) => this.onControl(name, text),
+      train: {
+        play: () => this.trainPlay(),
+        pause: () => { this.training.pause(); this.schedule(); },
+        step: () => this.trainStep(),
+        reset: () => this.resetTraining(),
+      },
       select: (patch) => this.set(patch),
       fields: this.fields,
       normTimings: this.normTimings,
@@ -373,6 +403,69 @@ export class NormScopeElement extends HTMLElement {
       if (this.fromOutside) errors.push(`${name} must be 0 to ${max} for this model (got ${this.state[name]})`);
       this.state[name] = this.fromOutside ? 0 : max;
     }
+  }
+
+  // ---------------------------------------------------------------- training
+
+  /** What training depends on: the models' configs, the training fields, the text. */
+  trainingRuns() {
+    const config = configOf(this.fields, this.state);
+    const configB = this.state.compare === 'init' ? null : compareConfig(config, this.state.compare);
+    const train = trainOf(this.fields, this.state);
+    return [config, ...(configB ? [configB] : [])].map((c) => ({ config: c, train, text: this.state.text }));
+  }
+
+  trainingKey() {
+    return JSON.stringify(this.trainingRuns());
+  }
+
+  /** Starts the worker from the weights shown now (the init, or a loaded file). */
+  ensureTraining() {
+    const runs = this.trainingRuns();
+    if (this.training.worker && this.training.key === JSON.stringify(runs)) return;
+    if (runs[1]) this.modelB ??= this.scope.model();
+    runs.forEach((run, i) => { run.weights = [this.modelA, this.modelB][i].save(run.config); });
+    this.training.ensure(JSON.stringify(runs.map(({ weights, ...rest }) => rest)), runs);
+  }
+
+  trainPlay() {
+    this.ensureTraining();
+    this.training.play();
+    this.schedule();
+  }
+
+  trainStep() {
+    this.ensureTraining();
+    this.training.step();
+  }
+
+  /** Stops training and puts the models back to their initial weights. */
+  resetTraining({ redraw = true } = {}) {
+    this.training.stop();
+    if (this.trainedSteps) {
+      this.modelA.free();
+      this.modelA = this.scope.model();
+      this.modelB?.free();
+      this.modelB = null;
+      this.weightsFromFile = false;
+    }
+    this.trainedSteps = 0;
+    this.weightsVersion++;
+    if (redraw) this.schedule();
+  }
+
+  /** New weights from the worker: the panels show the models as they train. */
+  takeWeights(weights, steps) {
+    try {
+      this.modelA.load(weights[0]);
+      if (weights[1]) (this.modelB ??= this.scope.model()).load(weights[1]);
+    } catch (e) {
+      this.training.fail(e.message);
+      return;
+    }
+    this.trainedSteps = steps;
+    this.weightsVersion++;
+    this.schedule();
   }
 
   /** A preset: every field back to its default except the text and what is shown, then `patch`. */
@@ -435,7 +528,7 @@ export class NormScopeElement extends HTMLElement {
 export async function defineNormScope() {
   const scope = await scopePromise;
   NormScopeElement.scope = scope;
-  NormScopeElement.fields = stateFields(scope.fields, scope.sites);
+  NormScopeElement.fields = stateFields(scope.fields, scope.sites, scope.trainFields);
   if (!customElements.get('norm-scope')) customElements.define('norm-scope', NormScopeElement);
   return scope;
 }

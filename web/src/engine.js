@@ -84,6 +84,15 @@ export class NormScope {
     return ok ? null : model._error();
   }
 
+  /** As checkField, for a training field (lr, batch_size, …). */
+  checkTrainField(name, value) {
+    if (!this._checker) this._checker = new Model(this);
+    const model = this._checker;
+    this.wasm.ns_train_begin(model.ptr);
+    const ok = model._withStrings([name, fieldText(value)], ([n, v]) => this.wasm.ns_train_set(model.ptr, n, v));
+    return ok ? null : model._error();
+  }
+
   /** An independent model in the same instance; free() it when done. */
   model() {
     return new Model(this);
@@ -335,16 +344,18 @@ export class Trainer {
 
   /**
    * The model's greedy continuation of the k-th sample prompt (a fresh
-   * problem of the task up to its answer, or the text's start), n bytes.
-   * Returns { prompt, continuation } as Uint8Arrays.
+   * problem of the task up to its answer, or the text's start), n bytes
+   * (0: as long as the expected answer). Returns { prompt, continuation,
+   * expected } as Uint8Arrays.
    */
-  sample(k = 0, n = 32) {
+  sample(k = 0, n = 0) {
     const ptr = this.wasm.ns_continue(this.model.ptr, k, n) >>> 0;
     this.model.generation++;
     if (!ptr) throw new Error(this.model._error());
     const length = this.wasm.ns_continuation_length(this.model.ptr), cut = this.wasm.ns_continuation_prompt(this.model.ptr);
-    const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, length).slice();
-    return { prompt: bytes.subarray(0, cut), continuation: bytes.subarray(cut) };
+    const expected = this.wasm.ns_continuation_expected(this.model.ptr);
+    const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, length + expected).slice();
+    return { prompt: bytes.subarray(0, cut), continuation: bytes.subarray(cut, length), expected: bytes.subarray(length) };
   }
 }
 

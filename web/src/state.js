@@ -4,8 +4,8 @@
 // URL, the element's attributes and the controls.
 
 const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
-const PANELS = ['depth', 'gradients', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
-const COMPARE = ['off', 'placement', 'norm', 'residual'];
+const PANELS = ['train', 'depth', 'gradients', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
+const COMPARE = ['off', 'placement', 'norm', 'residual', 'init'];
 
 const PAGE_FIELDS = [
   { name: 'text', kind: 'text', default: DEFAULT_TEXT, help: 'text to run; its UTF-8 bytes are the tokens' },
@@ -22,13 +22,20 @@ const PAGE_FIELDS = [
     help: 'gradient flow averaged (geometric mean) over this many seeds: seed, seed + 1, …' },
   { name: 'shift', kind: 'real', default: 0, min: -10, max: 10, help: "added to every feature before the norm, in units of the token's rms" },
   { name: 'scale', kind: 'real', default: 1, min: 0.1, max: 10, help: 'multiplies the token vector before the norm' },
-  { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE, help: 'run a second model with this field flipped' },
+  { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE,
+    help: 'run a second model with this field flipped (init: the same model with its initial weights)' },
   { name: 'panels', kind: 'list', default: 'all', choices: PANELS, help: 'panels to show' },
   { name: 'controls', kind: 'list', default: 'all', choices: null, help: 'controls to show' },
 ];
 
-/** The whole table: config fields from C, then the page's. */
-export function stateFields(configFields, sites) {
+const fromC = (f) => ({
+  name: f.name, kind: f.kind, default: f.default, min: f.min, max: f.max,
+  choices: f.choices.length ? f.choices : null, help: f.help,
+});
+
+/** The whole table: config fields from C, the training fields from C, then the page's. */
+export function stateFields(configFields, sites, trainFields = []) {
+  const train = trainFields.map((f) => ({ ...fromC(f), train: true }));
   const model = configFields.map((f) => ({
     name: f.name,
     kind: f.kind,
@@ -40,7 +47,7 @@ export function stateFields(configFields, sites) {
     config: true,
   }));
   const page = PAGE_FIELDS.map((f) => (f.name === 'site' ? { ...f, choices: sites } : { ...f }));
-  return [...model, ...page];
+  return [...model, ...train, ...page];
 }
 
 export const attributeName = (name) => name.replaceAll('_', '-');
@@ -58,7 +65,7 @@ function rangeText(field) {
  * source. Returns { value } or { error }.
  */
 export function parseField(field, text) {
-  if (field.config) return { value: String(text) };
+  if (field.config || field.train) return { value: String(text) };
   const bad = () => ({ error: `${field.name} must be ${rangeText(field)} (got "${String(text).slice(0, 40)}")` });
   switch (field.kind) {
     case 'text':
@@ -110,6 +117,11 @@ export function writeQuery(fields, state) {
   return params.toString();
 }
 
+/** The training fields. */
+export function trainOf(fields, state) {
+  return Object.fromEntries(fields.filter((f) => f.train).map((f) => [f.name, state[f.name]]));
+}
+
 /** The config the engine runs: model fields only. */
 export function configOf(fields, state) {
   return Object.fromEntries(fields.filter((f) => f.config).map((f) => [f.name, state[f.name]]));
@@ -122,6 +134,7 @@ export function compareConfig(config, compare) {
     norm: { layernorm: 'rmsnorm', rmsnorm: 'layernorm', none: 'layernorm' },
     residual: { on: 'off', off: 'on' },
   }[compare];
+  if (compare === 'init') return { ...config };
   return flip ? { ...config, [compare]: flip[config[compare]] } : null;
 }
 

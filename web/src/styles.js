@@ -53,6 +53,18 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .caveat { font-size: .8rem; background: #fff8e5; border-left: 3px solid #E69F00; padding: .25rem .5rem; margin: .3rem 0; }
 .panel .trend, .panel .seeds-note { font-size: .8rem; margin: .2rem 0 0; font-variant-numeric: tabular-nums; }
 .panel .presets a { color: var(--accent); cursor: pointer; text-decoration: underline; }
+.panel .train-buttons { display: flex; gap: .3rem; }
+.panel .train-buttons button { font: inherit; font-size: .9rem; padding: .25rem .8rem; border: 1px solid #8a8a8a; border-radius: 3px;
+  background: #fafafa; color: #1b1b1b; cursor: pointer; }
+.panel .train-buttons button[aria-pressed=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
+.panel form.train-fields { gap: .3rem .7rem; }
+.panel .train-status { font-size: .85rem; margin: .3rem 0; font-variant-numeric: tabular-nums; }
+.panel .samples p { margin: .15rem 0; font-size: .85rem; }
+.panel .samples code { font: 13px/1.4 ui-monospace, monospace; }
+.panel .samples .prompt { color: var(--muted); }
+.panel .samples .continuation { font-weight: 700; }
+.panel .samples .right { color: #009E73; }
+.panel .samples .wrong { color: var(--muted); }
 .plot-title { font-size: 12px; font-weight: 600; fill: #1b1b1b; }
 .readout { font-size: .8rem; color: #1b1b1b; min-height: 1.2em; font-variant-numeric: tabular-nums; }
 .legend { display: flex; flex-wrap: wrap; gap: .2rem .8rem; font-size: .78rem; }

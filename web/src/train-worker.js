@@ -19,10 +19,7 @@ function post(message, transfer = []) {
 
 function snapshot() {
   const weights = runs.map(({ model }) => model.save(null));
-  const samples = runs.map(({ trainer }, i) => {
-    const { prompt, continuation } = trainer.sample(i ? 0 : 0, 24);
-    return { prompt, continuation };
-  });
+  const samples = runs.map(({ trainer }) => trainer.sample(0));  // one prompt throughout: watch it improve
   lastSnapshot = performance.now();
   post({ type: 'snapshot', steps: runs[0].trainer.steps, weights, samples }, weights.map((w) => w.buffer));
 }
@@ -58,9 +55,10 @@ self.onmessage = async ({ data }) => {
       generation++;
       playing = false;
       runs.forEach(({ model }) => model.free());
-      runs = data.runs.map(({ config, train, text }) => {
+      runs = data.runs.map(({ config, train, text, weights }) => {
         const model = scope.model();
-        model.run(config, text);  // builds the weights: the same seed, the same init as the page's
+        model.load(weights);      // the weights the page shows: training starts from them
+        model.run(config, text);  // the page's config (residual, n_heads, … apply to the loaded weights)
         return { model, trainer: model.trainer(train, text) };
       });
       snapshot();

@@ -177,6 +177,18 @@ function gradients({ a, b, over, state, labels, weightsFromFile, gradError }) {
   };
 }
 
+const text = (bytes) => Array.from(bytes ?? [], (byte) => (byte >= 32 && byte < 127 ? String.fromCharCode(byte) : '·')).join('');
+
+function train({ training, state, labels }) {
+  const pair = state.compare !== 'off' && state.compare !== 'init';
+  return {
+    started: Boolean(training.worker), playing: training.playing, steps: training.steps, stepsPerSec: training.stepsPerSec,
+    lr: training.lr, error: training.error, task: state.task, history: training.history,
+    labels: { a: labels.a, b: pair ? labels.b : null },
+    samples: (training.samples ?? []).map((s) => ({ prompt: text(s.prompt), continuation: text(s.continuation), expected: text(s.expected) })),
+  };
+}
+
 /** A byte as a learner reads it: printable ASCII as itself, else its hex. */
 function charOf(byte) {
   if (byte === 32) return '␣';
@@ -189,4 +201,4 @@ function speed({ a, normTimings }) {
   return { d, result: normTimings.get(d) ?? null };
 }
 
-export const VIEWS = { depth, gradients, histogram, vector, heatmap, attention, rope, next, speed };
+export const VIEWS = { train, depth, gradients, histogram, vector, heatmap, attention, rope, next, speed };

@@ -1,5 +1,6 @@
 // index.js — the panels, in the order the page shows them.
 import * as depth from './depth.js';
+import * as train from './train.js';
 import * as gradients from './gradients.js';
 import * as histogram from './histogram.js';
 import * as vector from './vector.js';
@@ -9,4 +10,4 @@ import * as attention from './attention.js';
 import * as next from './next.js';
 import * as speed from './speed.js';
 
-export const PANEL_LIST = [depth, gradients, histogram, vector, heatmap, rope, attention, next, speed];
+export const PANEL_LIST = [train, depth, gradients, histogram, vector, heatmap, rope, attention, next, speed];
