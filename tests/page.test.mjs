@@ -46,7 +46,7 @@ const status = (page) => page.locator('norm-scope header .status').textContent()
 test('the page loads with no console error and nothing fetched off the site', async () => {
   const { page, problems } = await open('index.html');
   assert.match(await status(page), /44 tokens · pre-norm LayerNorm/);
-  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 9);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 10);
   for (const name of ['LayerNorm', 'RMSNorm', 'None', 'Pre-norm', 'Post-norm', 'Previous layer', 'Next layer'])
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
   assert.deepEqual(problems, []);
@@ -160,6 +160,36 @@ test('a model too large for gradients still runs its forward; the gradient panel
   assert.match(await page.locator('section[data-panel=gradients] .caveat').textContent(),
     /No gradients for this model: gradients for this text and config need \d+ MiB .* over the 768 MiB limit/);
   assert.equal(await page.locator('section[data-panel=depth] svg').count(), 1);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('training: play trains both placements in a worker, every panel follows, pause and reset', async () => {
+  const { page, problems } = await open('index.html?compare=placement&n_layers=2&task=copy&lr=0.001&batch_size=16&seq_len=16&warmup=50');
+  const panel = page.locator('section[data-panel=train]');
+  assert.match(await panel.locator('.train-status').textContent(), /Not started/);
+  const depthBefore = await page.locator('section[data-panel=depth] svg').innerHTML();
+  await panel.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => /weights: trained (\d+)/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent)
+    && Number(/trained (\d+)/.exec(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent)[1]) >= 40,
+  null, { timeout: 20000 });
+  assert.match(await panel.locator('.train-status').textContent(), /^step \d+ · [\d.]+ steps\/s · learning rate .* pre-norm LayerNorm [\d.]+ · post-norm LayerNorm [\d.]+$/);
+  assert.equal(await panel.locator('path[stroke]').count() >= 2, true, 'two loss curves');
+  assert.notEqual(await page.locator('section[data-panel=depth] svg').innerHTML(), depthBefore, 'the depth profile follows the weights');
+  assert.equal(await panel.locator('.samples p').count(), 2);
+  await panel.getByRole('button', { name: 'Pause' }).click();
+  await page.waitForFunction(() => /paused/.test(document.querySelector('norm-scope').shadowRoot.querySelector('.train-status').textContent));
+  const paused = await panel.locator('.train-status').textContent();
+  await page.waitForTimeout(500);
+  assert.equal(await panel.locator('.train-status').textContent(), paused, 'nothing moves while paused');
+  await panel.getByRole('button', { name: 'Reset' }).click();
+  await page.waitForFunction(() => /random init/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  assert.match(await panel.locator('.train-status').textContent(), /Not started/);
+  assert.equal(await page.locator('section[data-panel=depth] svg').innerHTML(), depthBefore, 'reset: the initial weights again');
+  // a training field is checked by C and named
+  await panel.locator('input[name=lr]').fill('5');
+  await page.waitForFunction(() => /lr must be a number greater than 0 and at most 1/.test(
+    document.querySelector('norm-scope').shadowRoot.querySelector('.message').textContent));
   assert.deepEqual(problems, []);
   await page.close();
 });

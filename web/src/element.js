@@ -217,8 +217,10 @@ export class NormScopeElement extends HTMLElement {
     if (live && this.lastMs > 60) return;
     const field = this.fields.find((f) => f.name === name);
     const parsed = parseField(field, text);
-    if (parsed.error) {
-      this.showMessage([parsed.error]);
+    // a training field does not run the model: C checks it here
+    const error = parsed.error ?? (field.train ? this.checkField(field, parsed.value) : null);
+    if (error) {
+      this.showMessage([error]);
       return;
     }
     this.notices = [];

@@ -20,6 +20,8 @@ const PRESETS = [
     patch: { compare: 'placement', n_layers: 2, task: 'copy', lr: 0.001, batch_size: 16, seq_len: 16, warmup: 50 } },
   { label: 'Xiong et al.: 12 layers, lr 0.01, no warmup',
     patch: { compare: 'placement', n_layers: 12, task: 'text', lr: 0.01, warmup: 0, batch_size: 8, seq_len: 32 } },
+  { label: '… with 200 warmup steps',
+    patch: { compare: 'placement', n_layers: 12, task: 'text', lr: 0.01, warmup: 200, batch_size: 8, seq_len: 32 } },
   { label: 'RMSNorm vs LayerNorm',
     patch: { compare: 'norm', n_layers: 2, task: 'copy', lr: 0.001, batch_size: 16, seq_len: 16, warmup: 50 } },
   { label: 'No norm, 24 layers, lr 0.01',
@@ -104,7 +106,9 @@ export function render(container, view, ctx) {
   const series = runs.map(([which, h]) => ({ which, points: bucketed(h) }));
   const steps = Math.max(10, ...runs.map(([, h]) => h.length));
   const finite = series.flatMap((s) => s.points.map(([, v]) => v)).filter(Number.isFinite);
-  const top = Math.max(CHANCE[view.task] ?? 0, finite.length ? Math.max(...finite) : 6) * 1.05;
+  // a diverging model's loss runs to 10⁶: the axis stops at 2·ln 256 and says so
+  const CAP = 2 * Math.log(256);
+  const top = Math.max(CHANCE[view.task] ?? 0, Math.min(CAP, finite.length ? Math.max(...finite) : 6)) * 1.05;
   const x = scaleLinear().domain([0, steps]).range([0, f.width]);
   const y = scaleLinear().domain([0, top]).range([f.height, 0]).nice();
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(8));
@@ -120,11 +124,13 @@ export function render(container, view, ctx) {
   for (const s of series)
     f.g.append('path').attr('fill', 'none').attr('stroke', s.which === 'a' ? COLOR_A : COLOR_B).attr('stroke-width', 2)
       .attr('d', line().defined(([, v]) => Number.isFinite(v)).x(([i]) => x(i)).y(([, v]) => y(Math.min(v, top)))(s.points));
-  const diverged = runs.filter(([, h]) => h.some((v) => !Number.isFinite(v)));
-  for (const [which] of diverged) {
+  const diverged = runs.filter(([, h]) => h.some((v) => !Number.isFinite(v) || v > CAP));
+  for (const [which, h] of diverged) {
     const p = document.createElement('p');
     p.className = 'caveat';
-    p.textContent = `${view.labels[which]}: the loss became NaN or Inf — the model diverged.`;
+    const worst = h.reduce((a, v) => (Number.isFinite(v) ? Math.max(a, v) : Infinity), 0);
+    p.textContent = `${view.labels[which]}: the loss reached ${formatNumber(worst)} (the axis stops at ${formatNumber(CAP)}) — ` +
+      'the model diverged.';
     container.append(p);
   }
   legend(container, runs.map(([which]) => ({ label: view.labels[which] ?? 'model', color: which === 'a' ? COLOR_A : COLOR_B })));
