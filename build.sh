@@ -84,12 +84,12 @@ build_all() {
 test_native() {
   say "native tests (kernels, checkpoints) — plain and under AddressSanitizer + UndefinedBehaviorSanitizer"
   # shellcheck disable=SC2086
-  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -lm \
+  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c -lm \
     -o build/test_native
   ./build/test_native
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Ic $C_SOURCES \
-    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -lm -o build/test_native_asan
+    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c -lm -o build/test_native_asan
   NORMSCOPE_TEST_QUICK=1 ./build/test_native_asan
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c c/cli_io.c c/cli_train.c -lm \
@@ -100,7 +100,7 @@ test_wasm_kernels() {
   say "kernel tests in WASM SIMD (Node)"
   # shellcheck disable=SC2086
   emcc -O2 -std=c11 -ffp-contract=off -msimd128 -sALLOW_MEMORY_GROWTH -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
-    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c -o build/test_wasm_simd.cjs
+    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c -o build/test_wasm_simd.cjs
   # emcc 3.1.6 glue fetch()es its .wasm by path when fetch exists; Node 20 has it
   node --no-experimental-fetch build/test_wasm_simd.cjs
 }

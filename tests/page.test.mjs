@@ -194,6 +194,28 @@ test('training: play trains both placements in a worker, every panel follows, pa
   await page.close();
 });
 
+test('the shipped copy checkpoint loads beside the same model at init', async () => {
+  const { page, problems } = await open('index.html');
+  await page.locator('section[data-panel=train]').getByRole('link', { name: /trained copy model/ }).click();
+  await page.waitForFunction(() => /weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  const q = query(page);
+  assert.equal(q.get('weights'), 'copy');
+  assert.equal(q.get('compare'), 'init');
+  assert.equal(q.get('n_layers'), '2', 'the checkpoint\'s own shape');
+  assert.match(await status(page), /pre-norm LayerNorm vs pre-norm LayerNorm at init/);
+  // "bzkayqp|bzkay": the trained model puts most of its probability on "q", the one at init on nothing
+  const next = await page.locator('section[data-panel=next]').textContent();
+  const [trained, init] = next.split('at init');
+  assert.match(trained, /after “y”: pre-norm LayerNorm\s*q/);
+  assert.ok(Number(/0\.\d+/.exec(trained.split('0.20.40.60.81')[1])[0]) > 0.5, trained);
+  assert.ok(Number(/0\.\d+/.exec(init.split('0.20.40.60.81')[1])[0]) < 0.05, init);
+  // back to the seed's weights
+  await page.locator('norm-scope select[name=weights]').selectOption('init');
+  await page.waitForFunction(() => /random init/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a deep link restores state and controls', async () => {
   const { page, problems } = await open('index.html?n_layers=12&norm=rmsnorm&placement=post&layer=5&site=ffn_norm&text=Deep%20link&compare=residual&seed=42');
   assert.match(await status(page), /^9 tokens · post-norm RMSNorm vs post-norm RMSNorm, residual off/);

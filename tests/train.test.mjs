@@ -137,3 +137,35 @@ test('preset: 24 layers without a norm blow up at lr 0.01; with LayerNorm they t
   assert.ok(Math.max(...none) > 100, `no norm: loss reaches ${Math.max(...none)}`);  // measured 1.5e6
   assert.ok(mean(layernorm.slice(-10)) < 3.5, `LayerNorm ${mean(layernorm.slice(-10))}`);
 });
+
+test('the shipped checkpoints: one per norm × placement, under 1 MB, and they solve the copy task', async () => {
+  const { readFileSync, statSync } = await import('node:fs');
+  const accuracy = {};
+  for (const norm of ['layernorm', 'rmsnorm', 'none'])
+    for (const placement of ['pre', 'post']) {
+      const path = new URL(`../web/checkpoints/copy-${norm}-${placement}.safetensors`, import.meta.url);
+      assert.ok(statSync(path).size < 1_000_000, `${path.pathname}: ${statSync(path).size} bytes`);
+      const model = scope.model();
+      const config = model.load(readFileSync(path));
+      assert.equal(config.norm, norm);
+      assert.equal(config.placement, placement);
+      model.run(null, 'ab');
+      const trainer = model.trainer({ task: 'copy', seq_len: 16 });
+      let right = 0;
+      for (let k = 0; k < 40; k++) {
+        const { continuation, expected } = trainer.sample(k);
+        right += String(continuation) === String(expected);
+      }
+      accuracy[`${norm}-${placement}`] = right / 40;
+      model.free();
+    }
+  // fresh problems the checkpoints never saw (the sample stream is not the training data's)
+  for (const [name, share] of Object.entries(accuracy)) assert.ok(share >= 0.75, `${name}: ${share} of 40 answered right`);
+});
+
+test('preset: RMSNorm and LayerNorm reach a similar loss on the copy task', () => {
+  const last = (norm) => mean(trainWasm({ n_layers: 2, norm }, COPY, 800).loss.slice(700));
+  const layernorm = last('layernorm'), rmsnorm = last('rmsnorm');
+  assert.ok(layernorm < 0.8 && rmsnorm < 0.8, `LayerNorm ${layernorm}, RMSNorm ${rmsnorm}`);
+  assert.ok(Math.abs(layernorm - rmsnorm) < 0.5, `LayerNorm ${layernorm}, RMSNorm ${rmsnorm}`);
+});

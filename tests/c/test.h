@@ -42,5 +42,6 @@ void test_kernels(void);
 void test_checkpoint(void);
 void test_rope_analysis(void);
 void test_backward(void);
+void test_train(void);
 
 #endif

@@ -8,6 +8,7 @@ int main(void) {
     test_checkpoint();
     test_rope_analysis();
     test_backward();
+    test_train();
     printf("%d checks, %d failed\n", test_checks, test_failures);
     return test_failures ? 1 : 0;
 }

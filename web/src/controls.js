@@ -12,7 +12,7 @@ const SLIDERS = new Set(['n_layers']);
 const LABELS = {
   n_layers: 'layers', d_model: 'd_model', n_heads: 'heads', d_ff: 'd_ff', activation: 'activation', pos: 'positions',
   rope_theta: 'RoPE θ', rope_pairing: 'RoPE pairing', norm_eps: 'eps', init: 'init', init_std: 'init std',
-  seed: 'seed', max_tokens: 'max tokens', compare: 'compare with', stat: 'depth stat', heat: 'heatmap',
+  seed: 'seed', max_tokens: 'max tokens', compare: 'compare with', weights: 'weights', stat: 'depth stat', heat: 'heatmap',
 };
 // Page fields that have their own place (stepper, panels) or are attributes only.
 const NOT_IN_FORM = new Set(['layer', 'site', 'token', 'head', 'shift', 'scale', 'panels', 'controls', 'stat', 'heat', 'grad',

@@ -319,6 +319,7 @@ export class NormScopeElement extends HTMLElement {
   update() {
     const state = this.state;
     const errors = [...this.notices];
+    this.syncShipped();
     // training belongs to one config, text and set of training fields: a change starts over
     if (this.training.key && this.training.key !== this.trainingKey()) this.resetTraining({ redraw: false });
     let runs;
@@ -344,6 +345,12 @@ export class NormScopeElement extends HTMLElement {
       }
     }
     const { a, b, over, gradError } = runs;
+    if (this.shippedLoaded && this.lastRebuilt) {  // a weight-shaping change left the checkpoint behind
+      this.shippedLoaded = false;
+      this.shippedKey = null;
+      state.weights = 'init';
+      errors.push('weights: the shipped checkpoint fits only its own shape, so a weight-shaping change starts from the seed');
+    }
     const ms = this.lastMs;
     this.clampCursor(a, errors);
     this.runs = runs;
@@ -501,6 +508,38 @@ export class NormScopeElement extends HTMLElement {
     const script = new URL('normscope.js', url).href;
     this.embedSnippet.value = `<iframe src="${quote(embed)}" width="100%" height="900" title="normscope"></iframe>\n` +
       `<!-- or, as an element: -->\n<script type="module" src="${script}"></script>\n<norm-scope${attrs}></norm-scope>`;
+  }
+
+  /**
+   * weights = copy: the shipped checkpoint for this norm × placement (trained
+   * on the copy task by tests/tools/train-checkpoints.sh), fetched from beside
+   * the script; its config fields win. weights = init: back to the seed's.
+   */
+  syncShipped() {
+    const state = this.state;
+    const key = state.weights === 'copy' ? `copy-${state.norm}-${state.placement}` : null;
+    if (key === this.shippedKey) return;
+    this.shippedKey = key;
+    this.resetTraining({ redraw: false });
+    this.shippedLoaded = false;
+    if (!key) {
+      if (this.weightsFromFile) {  // back to the seed's weights
+        this.modelA.free();
+        this.modelA = this.scope.model();
+        this.weightsFromFile = false;
+        this.weightsVersion++;
+      }
+      return;
+    }
+    const url = new URL(`checkpoints/${key}.safetensors`, import.meta.url);
+    fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.arrayBuffer();
+    }).then((buffer) => {
+      if (this.shippedKey !== key) return;  // the learner moved on meanwhile
+      this.loadWeights({ name: `${key}.safetensors`, arrayBuffer: async () => buffer })
+        .then(() => { this.shippedLoaded = this.weightsFromFile; });
+    }).catch((e) => this.showMessage([`cannot load the shipped checkpoint ${key}: ${e.message}`]));
   }
 
   async loadWeights(file) {

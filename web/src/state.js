@@ -22,6 +22,8 @@ const PAGE_FIELDS = [
     help: 'gradient flow averaged (geometric mean) over this many seeds: seed, seed + 1, …' },
   { name: 'shift', kind: 'real', default: 0, min: -10, max: 10, help: "added to every feature before the norm, in units of the token's rms" },
   { name: 'scale', kind: 'real', default: 1, min: 0.1, max: 10, help: 'multiplies the token vector before the norm' },
+  { name: 'weights', kind: 'choice', default: 'init', choices: ['init', 'copy'],
+    help: 'init: random from the seed; copy: the shipped checkpoint trained on the copy task for this norm and placement' },
   { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE,
     help: 'run a second model with this field flipped (init: the same model with its initial weights)' },
   { name: 'panels', kind: 'list', default: 'all', choices: PANELS, help: 'panels to show' },

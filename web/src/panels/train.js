@@ -24,6 +24,8 @@ const PRESETS = [
     patch: { compare: 'placement', n_layers: 12, task: 'text', lr: 0.01, warmup: 200, batch_size: 8, seq_len: 32 } },
   { label: 'RMSNorm vs LayerNorm',
     patch: { compare: 'norm', n_layers: 2, task: 'copy', lr: 0.001, batch_size: 16, seq_len: 16, warmup: 50 } },
+  { label: 'A trained copy model beside itself at init',
+    patch: { weights: 'copy', compare: 'init', text: 'bzkayqp|bzkay', layer: 1, site: 'attn_out' } },
   { label: 'No norm, 24 layers, lr 0.01',
     patch: { compare: 'norm', norm: 'none', n_layers: 24, task: 'text', lr: 0.01, warmup: 0, batch_size: 8, seq_len: 32 } },
 ];
