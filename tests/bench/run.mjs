@@ -48,6 +48,10 @@ function table(run) {
   lines.push('', '| d_model (T 64) | LayerNorm µs | RMSNorm µs | LayerNorm / RMSNorm (quartiles) |', '|---|---|---|---|');
   for (const n of run.norms)
     lines.push(`| ${n.d} | ${f1(n.layernorm_us)} | ${f1(n.rmsnorm_us)} | ${n.ratio.toFixed(2)} (${n.ratio_q1.toFixed(2)}–${n.ratio_q3.toFixed(2)}) |`);
+  if (run.training?.length) {
+    lines.push('', '| training (AdamW, batch 8 × 32 bytes of the copy task) | ms per step | steps/s |', '|---|---|---|');
+    for (const t of run.training) lines.push(`| ${t.n_layers} × ${t.d_model} | ${f1(t.ms)} | ${f1(t.steps_per_sec)} |`);
+  }
   lines.push('', `Softmax of 256 rows × 64: ${f1(run.kernels.softmax_256x64_us)} µs; RoPE of 64 × 16: ${f1(run.kernels.rope_64x16_us)} µs.`);
   return lines.join('\n');
 }

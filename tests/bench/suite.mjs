@@ -135,6 +135,18 @@ function forwardTime(scope, config, T, probes = true, grad = false) {
   return t;
 }
 
+// One AdamW step (batch 8 of the copy task, seq_len 32): forward and backward
+// of 8 sequences and the update.
+function trainStepTime(scope, config) {
+  const model = scope.model();
+  model.run({ ...config, max_tokens: Math.max(config.max_tokens, 32) }, 'ab');
+  const trainer = model.trainer({ task: 'copy', batch_size: 8, seq_len: 32, warmup: 0 });
+  trainer.step(2);
+  const t = time(() => trainer.step(1), { reps: 15 });
+  model.free();
+  return t;
+}
+
 /** Runs everything; `log` reports progress. */
 export async function runSuite({ simd, scalar, tf, where, log = () => {}, models = MODELS }) {
   const result = { where, date: new Date().toISOString(), models: [], matmul: [], norms: [], kernels: null };
@@ -181,5 +193,10 @@ export async function runSuite({ simd, scalar, tf, where, log = () => {}, models
       logits_max_abs_diff: diff, logits_scale: scale,
     });
   }
+  log(`${where}: training steps`);
+  result.training = models.filter((m) => m.n_layers * m.d_model <= 12 * 128).map((m) => {
+    const t = trainStepTime(simd, modelConfig(m));
+    return { n_layers: m.n_layers, d_model: m.d_model, ms: t.median, steps_per_sec: 1000 / t.median };
+  });
   return result;
 }

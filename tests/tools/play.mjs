@@ -1,5 +1,5 @@
 // play.mjs — presses Play on the training panel and looks after a while:
-// node tests/tools/play.mjs "?query" ms  (screenshots in /tmp/train1.png, /tmp/trainpage.png)
+// node tests/tools/play.mjs "?query" ms [page.png [height]]  (the panel in /tmp/train1.png)
 import { chromium } from 'playwright-core';
 import { startServer } from '../../web/serve.mjs';
 const server = await startServer(new URL('../../web/dist/', import.meta.url).pathname);
@@ -15,6 +15,8 @@ await page.waitForTimeout(Number(process.argv[3] ?? 8000));
 console.log(await page.locator('norm-scope header .status').textContent());
 console.log(await page.locator('section[data-panel=train] .train-status').textContent());
 await page.locator('section[data-panel=train]').screenshot({ path: '/tmp/train1.png' });
-await page.screenshot({ path: '/tmp/trainpage.png', fullPage: true });
+await page.evaluate(() => scrollTo(0, 0));
+await page.screenshot({ path: process.argv[4] ?? '/tmp/trainpage.png', fullPage: true,
+  clip: process.argv[5] ? { x: 0, y: 0, width: 1280, height: Number(process.argv[5]) } : undefined });
 console.log('errors', errors);
 await browser.close(); await server.close();
