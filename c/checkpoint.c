@@ -1,6 +1,7 @@
 // checkpoint.c — safetensors: u64 header length, JSON header, raw tensors.
 #include "checkpoint.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "train.h"
 
 #define MAX_HEADER_BYTES ((uint64_t)16 << 20)
+#define MAX_TRAIN_STEP 1000000000000LL  // far past any run; keeps step + 1 from overflowing
 
 // ---------------------------------------------------------------- save
 
@@ -193,7 +195,8 @@ static Status training_from_metadata(SavedTraining* out, const JsonNode* meta) {
         const char* v = item->string;
         char* end = NULL;
         int ok = 1;
-        if (!strcmp(key, "step")) out->step = strtoll(v, &end, 10), ok = out->step >= 0;
+        errno = 0;
+        if (!strcmp(key, "step")) out->step = strtoll(v, &end, 10), ok = !errno && out->step >= 0 && out->step <= MAX_TRAIN_STEP;
         else if (!strcmp(key, "beta1_power")) out->beta1_power = strtof(v, &end), ok = out->beta1_power >= 0 && out->beta1_power <= 1;
         else if (!strcmp(key, "beta2_power")) out->beta2_power = strtof(v, &end), ok = out->beta2_power >= 0 && out->beta2_power <= 1;
         else if (!strcmp(key, "data_state")) out->data_state = strtoull(v, &end, 10);
@@ -250,8 +253,18 @@ Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size
     SavedTraining training;
     s = config_from_metadata(&c, json_get(root, "__metadata__"));
     if (s.ok) s = training_from_metadata(&training, json_get(root, "__metadata__"));
-    if (s.ok && t && training.present && training.config.task == TASK_TEXT && text_len < 2)
+    // a resume is checked whole before the model changes: the state must be there and fit
+    if (s.ok && t && !training.present)
+        s = status_error("this file holds weights but no training state (start from its weights instead of resuming)");
+    if (s.ok && t && training.config.task == TASK_TEXT && text_len < 2)
         s = status_error("this checkpoint trains on a text: give the text to resume (at least 2 bytes)");
+    if (s.ok && t && training.config.seq_len > c.max_tokens)
+        s = status_error("checkpoint metadata: train.seq_len (%d) must be at most max_tokens (%d)", training.config.seq_len,
+                         c.max_tokens);
+    if (s.ok && t && training.config.seq_len < task_min_len((TaskKind)training.config.task))
+        s = status_error("checkpoint metadata: train.seq_len must be at least %d for its task (got %d)",
+                         task_min_len((TaskKind)training.config.task), training.config.seq_len);
+    if (s.ok && t) s = model_check_grad_run(&c, training.config.seq_len);
     // The expected tensors come from the same table the model uses (three
     // times over with a training state: weights, then the two moments).
     Weights scratch = {0};

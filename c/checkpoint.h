@@ -23,8 +23,9 @@ Status checkpoint_save_training(const Model* m, const Trainer* t, uint8_t** out,
 // Validates everything before touching the model: on failure the model is
 // unchanged and the message names the problem (and the tensor, if one).
 Status checkpoint_load(Model* m, const uint8_t* bytes, size_t n);
-// As checkpoint_load; a file with a training state also restarts `t` from it
-// (text: the text task's text). A file without one leaves `t` alone.
+// As checkpoint_load, and restarts `t` from the file's training state (text:
+// the text task's). A file without one, or whose state does not fit, is
+// refused before the model or `t` changes.
 Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size_t n, const uint8_t* text, int text_len);
 
 #endif

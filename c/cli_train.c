@@ -167,7 +167,6 @@ int train_main(int argc, char** argv) {
         s = resume ? checkpoint_load_training(&model, &trainer, bytes, n, text_bytes, text_len)
                    : checkpoint_load(&model, bytes, n);
         free(bytes);
-        if (s.ok && resume && !trainer.m) s = status_error("%s holds no training state (use --load to start from its weights)", resume);
         if (!s.ok) {
             snprintf(message, sizeof message, "%s: %s", load ? load : resume, s.message);
             model_release(&model);

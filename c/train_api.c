@@ -79,10 +79,7 @@ EXPORT const uint8_t* ns_train_save(Api* api) {
 
 // Loads a training checkpoint and continues from it (text: the text task's).
 EXPORT int ns_train_resume(Api* api, const uint8_t* bytes, size_t n, const uint8_t* text, int length) {
-    Status s = checkpoint_load_training(&api->model, &api->trainer, bytes, n, text, length);
-    if (s.ok && (!api->trainer.m || api->trainer.floats != api->model.weight_floats))
-        s = status_error("this checkpoint holds weights but no training state");
-    return done(api, s);
+    return done(api, checkpoint_load_training(&api->model, &api->trainer, bytes, n, text, length));
 }
 
 // The model's greedy continuation of the k-th sample of the task (train_sample),

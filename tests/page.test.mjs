@@ -186,6 +186,15 @@ test('training: play trains both placements in a worker, every panel follows, pa
   await page.waitForFunction(() => /random init/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
   assert.match(await panel.locator('.train-status').textContent(), /Not started/);
   assert.equal(await page.locator('section[data-panel=depth] svg').innerHTML(), depthBefore, 'reset: the initial weights again');
+  // a training run that cannot start says why (and Play does not hide it)
+  await panel.locator('input[name=seq_len]').fill('200');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('seq_len') === '200');
+  await panel.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => /Training stopped: seq_len \(200\) must be at most max_tokens \(128\)/.test(
+    document.querySelector('norm-scope').shadowRoot.querySelector('.train-status').textContent), null, { timeout: 10000 });
+  await panel.getByRole('button', { name: 'Play' }).click();
+  await page.waitForTimeout(300);
+  assert.match(await panel.locator('.train-status').textContent(), /seq_len \(200\) must be at most max_tokens/);
   // a training field is checked by C and named
   await panel.locator('input[name=lr]').fill('5');
   await page.waitForFunction(() => /lr must be a number greater than 0 and at most 1/.test(
@@ -209,6 +218,14 @@ test('the shipped copy checkpoint loads beside the same model at init', async ()
   assert.match(trained, /after “y”: pre-norm LayerNorm\s*q/);
   assert.ok(Number(/0\.\d+/.exec(trained.split('0.20.40.60.81')[1])[0]) > 0.5, trained);
   assert.ok(Number(/0\.\d+/.exec(init.split('0.20.40.60.81')[1])[0]) < 0.05, init);
+  // training from the checkpoint, then Reset: back to the checkpoint, not to the seed
+  await page.locator('section[data-panel=train]').getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => /weights: trained/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent),
+    null, { timeout: 20000 });
+  await page.locator('section[data-panel=train]').getByRole('button', { name: 'Reset' }).click();
+  await page.waitForFunction(() => /weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  assert.equal(query(page).get('weights'), 'copy');
+  assert.equal(await page.locator('norm-scope .message').textContent(), '');
   // back to the seed's weights
   await page.locator('norm-scope select[name=weights]').selectOption('init');
   await page.waitForFunction(() => /random init/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));

@@ -82,6 +82,38 @@ static void test_adamw_step(void) {
         CHECK(!s.ok && strstr(s.message, "lr must be"), "bad train.lr: %s", s.message);
         CHECK(t2.step == 1, "the refused file left the trainer alone");
     }
+    // refused resumes leave the model as it was: a state that does not fit, and no state at all
+    size_t floats = m2.weight_floats;
+    float* kept = malloc(floats * sizeof(float));
+    memcpy(kept, m2.weight_block, floats * sizeof(float));
+    if (at) memcpy(at, "\"train.lr\":\"0.01\"", 17);
+    uint8_t* weights_only = NULL;
+    size_t n_weights = 0;
+    CHECK(checkpoint_save(&m, &weights_only, &n_weights).ok, "save weights");
+    s = checkpoint_load_training(&m2, &t2, weights_only, n_weights, NULL, 0);
+    CHECK(!s.ok && strstr(s.message, "no training state"), "weights only: %s", s.message);
+    CHECK(memcmp(kept, m2.weight_block, floats * sizeof(float)) == 0 && t2.step == 1, "unchanged by the refusal");
+    // a training config that does not fit the model's max_tokens
+    Model small;
+    model_init(&small);
+    config_set(&c, "max_tokens", "8");
+    model_configure(&small, &c);
+    Trainer t3;
+    trainer_init(&t3);
+    CHECK(trainer_start(&t3, &small, &tc, NULL, 0).ok, "start on max_tokens 8");
+    field_set(&t3.config, train_field("seq_len"), "8");
+    uint8_t* fits = NULL;
+    size_t n_fits = 0;
+    CHECK(checkpoint_save_training(&small, &t3, &fits, &n_fits).ok, "save");
+    for (size_t i = 0; i + 16 <= n_fits; i++)
+        if (memcmp(fits + i, "\"max_tokens\":\"8\"", 16) == 0) { memcpy(fits + i, "\"max_tokens\":\"4\"", 16); break; }
+    s = checkpoint_load_training(&m2, &t2, fits, n_fits, NULL, 0);
+    CHECK(!s.ok, "seq_len 8 over max_tokens 4 is refused");
+    CHECK(memcmp(kept, m2.weight_block, floats * sizeof(float)) == 0 && t2.step == 1, "unchanged by the refusal: %s",
+          s.message);
+    free(kept), free(weights_only), free(fits);
+    trainer_release(&t3);
+    model_release(&small);
     free(bytes);
     trainer_release(&t), trainer_release(&t2);
     model_release(&m), model_release(&m2);

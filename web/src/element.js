@@ -71,6 +71,10 @@ export class NormScopeElement extends HTMLElement {
     if (this.urlState) addEventListener('popstate', () => this.fromUrl());
   }
 
+  disconnectedCallback() {
+    this.training?.stop();  // a removed element stops training (its worker ends)
+  }
+
   attributeChangedCallback(name, old, value) {
     if (!this.ready || old === value || name === 'url-state') return;
     const field = this.fields.find((f) => attributeName(f.name) === name);
@@ -371,7 +375,7 @@ export class NormScopeElement extends HTMLElement {
       (site) => this.set({ site }));
     const context = {
       a, b, over, gradError, modelA: this.modelA, modelB: b ? (state.compare === 'init' ? this.modelInit : this.modelB) : null, state,
-      weightsFromFile: this.weightsFromFile,
+      weightsFromFile: this.weightsFromFile,  // loaded or trained: one set of weights, not a seed's
       link: (patch) => this.linkTo(patch),
       preset: (patch) => this.applyPreset(patch),
       labels: { a: describe(a.config), b: b ? describeB(b.config, state.compare) : null },
@@ -430,10 +434,13 @@ export class NormScopeElement extends HTMLElement {
 
   /** Starts the worker from the weights shown now (the init, or a loaded file). */
   ensureTraining() {
+    if (this.training.error) this.training.stop();  // after a failure, try afresh (and say again why)
     const runs = this.trainingRuns();
     if (this.training.worker && this.training.key === JSON.stringify(runs)) return;
     if (runs[1]) this.modelB ??= this.scope.model();
     runs.forEach((run, i) => { run.weights = [this.modelA, this.modelB][i].save(run.config); });
+    // what Reset returns to: a loaded or shipped file's weights, or the seed's
+    this.trainStart = { weights: runs[0].weights, fromFile: this.weightsFromFile };
     this.training.ensure(JSON.stringify(runs.map(({ weights, ...rest }) => rest)), runs);
   }
 
@@ -448,16 +455,20 @@ export class NormScopeElement extends HTMLElement {
     this.training.step();
   }
 
-  /** Stops training and puts the models back to their initial weights. */
+  /** Stops training and puts the models back to the weights it started from. */
   resetTraining({ redraw = true } = {}) {
     this.training.stop();
-    if (this.trainedSteps) {
-      this.modelA.free();
-      this.modelA = this.scope.model();
-      this.modelB?.free();
+    if (this.snapshotLoaded) {
+      this.modelB?.free();  // the compared model always starts from its seed
       this.modelB = null;
-      this.weightsFromFile = false;
+      if (this.trainStart?.fromFile) this.modelA.load(this.trainStart.weights);
+      else {
+        this.modelA.free();
+        this.modelA = this.scope.model();
+        this.weightsFromFile = false;
+      }
     }
+    this.snapshotLoaded = false;
     this.trainedSteps = 0;
     this.weightsVersion++;
     if (redraw) this.schedule();
@@ -466,9 +477,11 @@ export class NormScopeElement extends HTMLElement {
   /** New weights from the worker: the panels show the models as they train. */
   takeWeights(weights, steps) {
     try {
+      this.snapshotLoaded = true;
       this.modelA.load(weights[0]);
       if (weights[1]) (this.modelB ??= this.scope.model()).load(weights[1]);
     } catch (e) {
+      this.training.pause();
       this.training.fail(e.message);
       return;
     }
@@ -537,15 +550,25 @@ export class NormScopeElement extends HTMLElement {
       return response.arrayBuffer();
     }).then((buffer) => {
       if (this.shippedKey !== key) return;  // the learner moved on meanwhile
-      this.loadWeights({ name: `${key}.safetensors`, arrayBuffer: async () => buffer })
+      this.loadWeights({ name: `${key}.safetensors`, arrayBuffer: async () => buffer }, { shipped: true })
         .then(() => { this.shippedLoaded = this.weightsFromFile; });
     }).catch((e) => this.showMessage([`cannot load the shipped checkpoint ${key}: ${e.message}`]));
   }
 
-  async loadWeights(file) {
+  async loadWeights(file, { shipped = false } = {}) {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const config = this.modelA.load(bytes);
+      // a file replaces whatever was training; a file of one's own is not the shipped checkpoint
+      this.training.stop();
+      this.snapshotLoaded = false;
+      this.trainedSteps = 0;
+      this.trainStart = null;
+      if (!shipped) {
+        this.state.weights = 'init';
+        this.shippedKey = null;
+        this.shippedLoaded = false;
+      }
       for (const field of this.fields.filter((f) => f.config)) {
         const value = config[field.name];
         // the file's values in the state's words: 1e-05 stays the default, d_ff = 4·d_model stays auto
@@ -554,6 +577,7 @@ export class NormScopeElement extends HTMLElement {
       }
       this.notices = [];
       this.weightsFromFile = true;
+      if (shipped) this.shippedKey = `copy-${this.state.norm}-${this.state.placement}`;
       this.update();
     } catch (e) {
       this.showMessage([`${file.name}: ${e.message} — the previous model is kept`]);

@@ -315,8 +315,13 @@ export class Trainer {
     this.wasm = model.wasm;
   }
 
+  _live() {
+    if (!this.model.ptr) throw new Error('normscope: this trainer\'s model was freed');
+  }
+
   /** n steps; returns copies: { loss, lr, gradNorm } (Float32Array(n) each) and the step count after. */
   step(n = 1) {
+    this._live();
     const ptr = this.wasm.ns_train_steps(this.model.ptr, n) >>> 0;
     this.model.generation++;
     if (!ptr) throw new Error(this.model._error());
@@ -327,16 +332,19 @@ export class Trainer {
 
   /** Optimizer steps taken. */
   get steps() {
+    this._live();
     return this.wasm.ns_train_step_count(this.model.ptr);
   }
 
   /** The training fields in use. */
   get config() {
+    this._live();
     return JSON.parse(this.model._string(this.wasm.ns_train_config_json(this.model.ptr)));
   }
 
   /** Weights, optimizer moments and training state as safetensors; Model.resumeTraining() continues it. */
   save() {
+    this._live();
     const ptr = this.wasm.ns_train_save(this.model.ptr) >>> 0;
     if (!ptr) throw new Error(this.model._error());
     return new Uint8Array(this.wasm.memory.buffer, ptr, this.wasm.ns_saved_length(this.model.ptr)).slice();
@@ -349,6 +357,7 @@ export class Trainer {
    * expected } as Uint8Arrays.
    */
   sample(k = 0, n = 0) {
+    this._live();
     const ptr = this.wasm.ns_continue(this.model.ptr, k, n) >>> 0;
     this.model.generation++;
     if (!ptr) throw new Error(this.model._error());

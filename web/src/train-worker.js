@@ -12,6 +12,7 @@ let playing = false;
 let perStepMs = 20;   // measured, to size the chunks
 let lastSnapshot = 0;
 let generation = 0;   // bumps on every init: a stale loop stops
+let failed = false;   // init failed: nothing to play until the next init
 
 function post(message, transfer = []) {
   self.postMessage(message, transfer);
@@ -49,18 +50,22 @@ function loop(id) {
 }
 
 self.onmessage = async ({ data }) => {
-  const scope = await scopePromise;
   try {
+    const scope = await scopePromise;
+    if (data.type !== 'init' && (failed || !runs.length)) return;  // the init's error has been posted already
     if (data.type === 'init') {
       generation++;
       playing = false;
+      failed = true;
       runs.forEach(({ model }) => model.free());
+      runs = [];
       runs = data.runs.map(({ config, train, text, weights }) => {
         const model = scope.model();
         model.load(weights);      // the weights the page shows: training starts from them
         model.run(config, text);  // the page's config (residual, n_heads, … apply to the loaded weights)
         return { model, trainer: model.trainer(train, text) };
       });
+      failed = false;
       snapshot();
     } else if (data.type === 'play') {
       playing = true;

@@ -95,7 +95,7 @@ export function render(container, view, ctx) {
     caveat(view.kind === 'norms' ? 'This model has no norm weights (norm = none): nothing to plot.' : 'Nothing to plot for this model.');
     return;
   }
-  if (view.seedsAsked > 1 && view.weightsFromFile) caveat('Seeds apply to random weights; these come from a file, so one run is shown.');
+  if (view.seedsAsked > 1 && view.weightsFromFile) caveat('Seeds apply to random weights; these are loaded or trained, so one run is shown.');
   const runs = [['a', view.a], ['b', view.b]].filter(([, g]) => g);
   for (const [, g] of runs)
     if (g.config.residual === 'off' && g.config.norm !== 'none') {

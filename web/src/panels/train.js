@@ -131,8 +131,9 @@ export function render(container, view, ctx) {
     const p = document.createElement('p');
     p.className = 'caveat';
     const worst = h.reduce((a, v) => (Number.isFinite(v) ? Math.max(a, v) : Infinity), 0);
+    const last = h[h.length - 1];
     p.textContent = `${view.labels[which]}: the loss reached ${formatNumber(worst)} (the axis stops at ${formatNumber(CAP)}) — ` +
-      'the model diverged.';
+      (Number.isFinite(last) && last <= CAP ? 'a spike; it has come back.' : 'the model diverged.');
     container.append(p);
   }
   legend(container, runs.map(([which]) => ({ label: view.labels[which] ?? 'model', color: which === 'a' ? COLOR_A : COLOR_B })));
