@@ -31,19 +31,23 @@ const FieldSpec CONFIG_FIELDS[] = {
 };
 const int N_CONFIG_FIELDS = (int)(sizeof CONFIG_FIELDS / sizeof CONFIG_FIELDS[0]);
 
-const FieldSpec* config_field(const char* name) {
-    for (int i = 0; i < N_CONFIG_FIELDS; i++)
-        if (strcmp(CONFIG_FIELDS[i].name, name) == 0) return &CONFIG_FIELDS[i];
+const FieldSpec* field_find(const FieldSpec* table, int n, const char* name) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0) return &table[i];
     return NULL;
 }
 
-void config_defaults(Config* c) {
-    memset(c, 0, sizeof *c);
-    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
-        Status s = config_set(c, CONFIG_FIELDS[i].name, CONFIG_FIELDS[i].fallback);
+void field_defaults(void* target, size_t size, const FieldSpec* table, int n) {
+    memset(target, 0, size);
+    for (int i = 0; i < n; i++) {
+        Status s = field_set(target, &table[i], table[i].fallback);
         (void)s;  // defaults are valid by construction; tests check it
     }
 }
+
+const FieldSpec* config_field(const char* name) { return field_find(CONFIG_FIELDS, N_CONFIG_FIELDS, name); }
+
+void config_defaults(Config* c) { field_defaults(c, sizeof *c, CONFIG_FIELDS, N_CONFIG_FIELDS); }
 
 // Index of word `value` in the space-separated list, or -1.
 static int choice_index(const char* choices, const char* value) {

@@ -59,7 +59,9 @@ Status config_validate(Config* c);
 // Writes the field's value as text (used for metadata and JSON).
 void config_get(const Config* c, const FieldSpec* f, char* out, size_t cap);
 int config_same_weights(const Config* a, const Config* b);
-// One field of any struct a FieldSpec table describes (the model's, training's).
+// Any struct a FieldSpec table describes (the model's, training's).
+const FieldSpec* field_find(const FieldSpec* table, int n, const char* name);
+void field_defaults(void* target, size_t size, const FieldSpec* table, int n);
 Status field_set(void* target, const FieldSpec* f, const char* value);
 void field_get(const void* target, const FieldSpec* f, char* out, size_t cap);
 int config_head_dim(const Config* c);

@@ -24,16 +24,9 @@ const FieldSpec TRAIN_FIELDS[] = {
 };
 const int N_TRAIN_FIELDS = (int)(sizeof TRAIN_FIELDS / sizeof TRAIN_FIELDS[0]);
 
-const FieldSpec* train_field(const char* name) {
-    for (int i = 0; i < N_TRAIN_FIELDS; i++)
-        if (strcmp(TRAIN_FIELDS[i].name, name) == 0) return &TRAIN_FIELDS[i];
-    return NULL;
-}
+const FieldSpec* train_field(const char* name) { return field_find(TRAIN_FIELDS, N_TRAIN_FIELDS, name); }
 
-void train_defaults(TrainConfig* t) {
-    memset(t, 0, sizeof *t);
-    for (int i = 0; i < N_TRAIN_FIELDS; i++) field_set(t, &TRAIN_FIELDS[i], TRAIN_FIELDS[i].fallback);
-}
+void train_defaults(TrainConfig* t) { field_defaults(t, sizeof *t, TRAIN_FIELDS, N_TRAIN_FIELDS); }
 
 void trainer_init(Trainer* t) {
     memset(t, 0, sizeof *t);

@@ -42,8 +42,9 @@ ATOL = 1e-8
 RTOL = 2e-3  # of the tensor's largest |g| (elements) or of |g|·|v| (directions)
 
 
-def loss64(cfg, tensors, tokens):
-    logits = ref.forward(cfg, tensors, tokens)["logits"]
+def loss64(cfg, tensors, tokens, perturb=None):
+    """Mean next-byte cross-entropy in float64 (perturb: the reference's site hook)."""
+    logits = ref.forward(cfg, tensors, tokens, perturb=perturb)["logits"]
     total = 0.0
     for t in range(len(tokens) - 1):
         row = logits[t]
@@ -66,16 +67,6 @@ def relu_margin(cfg, tensors, tokens):
     return margin
 
 
-def loss_perturbed(cfg, tensors, tokens, perturb):
-    logits = ref.forward(cfg, tensors, tokens, perturb=perturb)["logits"]
-    total = 0.0
-    for t in range(len(tokens) - 1):
-        row = logits[t]
-        m = row.max()
-        total += np.log(np.exp(row - m).sum()) + m - row[tokens[t + 1]]
-    return total / (len(tokens) - 1)
-
-
 def check_sites(cfg, weights, tokens, run):
     """dLoss/d(site value) by central differences on every element of every
     site (the reference's perturb hook), reduced to the rms and per-token rms
@@ -88,8 +79,8 @@ def check_sites(cfg, weights, tokens, run):
             for idx in np.ndindex(value.shape):
                 delta = np.zeros(value.shape)
                 delta[idx] = H
-                up = loss_perturbed(cfg, weights, tokens, {(l, site): delta})
-                down = loss_perturbed(cfg, weights, tokens, {(l, site): -delta})
+                up = loss64(cfg, weights, tokens, {(l, site): delta})
+                down = loss64(cfg, weights, tokens, {(l, site): -delta})
                 g[idx] = (up - down) / (2 * H)
             want_rms = float(np.sqrt((g * g).mean()))
             want_tokens = np.sqrt((g * g).mean(axis=1))

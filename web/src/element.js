@@ -378,7 +378,8 @@ export class NormScopeElement extends HTMLElement {
       weightsFromFile: this.weightsFromFile,  // loaded or trained: one set of weights, not a seed's
       link: (patch) => this.linkTo(patch),
       preset: (patch) => this.applyPreset(patch),
-      labels: { a: describe(a.config), b: b ? describeB(b.config, state.compare) : null },
+      // a loaded file beside a compared model that has only its seed's weights: say so
+      labels: { a: describe(a.config), b: b ? describeB(b.config, this.weightsFromFile && !this.trainedSteps ? 'init' : state.compare) : null },
       training: this.training,
       setField: (name, text) => this.onControl(name, text),
       train: {

@@ -5,12 +5,13 @@
 import { NormScope } from './engine.js';
 
 const CHUNK_MS = 50;
-const SNAPSHOT_MS = 300;
+const SNAPSHOT_MS = 300;  // at least; a large model's snapshots come less often (below)
 const scopePromise = NormScope.load();
 let runs = [];        // { model, trainer }
 let playing = false;
 let perStepMs = 20;   // measured, to size the chunks
 let lastSnapshot = 0;
+let snapshotEvery = SNAPSHOT_MS;  // ms: snapshots take at most ~1/8 of the time
 let generation = 0;   // bumps on every init: a stale loop stops
 let failed = false;   // init failed: nothing to play until the next init
 
@@ -19,9 +20,11 @@ function post(message, transfer = []) {
 }
 
 function snapshot() {
+  const t0 = performance.now();
   const weights = runs.map(({ model }) => model.save(null));
   const samples = runs.map(({ trainer }) => trainer.sample(0));  // one prompt throughout: watch it improve
   lastSnapshot = performance.now();
+  snapshotEvery = Math.max(SNAPSHOT_MS, 8 * (lastSnapshot - t0));
   post({ type: 'snapshot', steps: runs[0].trainer.steps, weights, samples }, weights.map((w) => w.buffer));
 }
 
@@ -40,7 +43,7 @@ function loop(id) {
   if (!playing || id !== generation) return;
   try {
     train(Math.max(1, Math.min(64, Math.round(CHUNK_MS / perStepMs))));
-    if (performance.now() - lastSnapshot > SNAPSHOT_MS) snapshot();
+    if (performance.now() - lastSnapshot > snapshotEvery) snapshot();
   } catch (e) {
     playing = false;
     post({ type: 'error', message: e.message });
