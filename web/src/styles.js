@@ -50,6 +50,8 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .sub label { display: flex; gap: .3rem; align-items: center; }
 .panel .plots { display: flex; flex-wrap: wrap; gap: 16px; }
 .panel .plots .plot { width: auto; flex: 1 1 0; min-width: 0; }
+.panel .plots.stacked { flex-direction: column; }
+.panel .plots.stacked .plot { flex: none; width: 100%; }
 .panel .caveat { font-size: .8rem; background: #fff8e5; border-left: 3px solid #E69F00; padding: .25rem .5rem; margin: .3rem 0; }
 .panel .trend, .panel .seeds-note { font-size: .8rem; margin: .2rem 0 0; font-variant-numeric: tabular-nums; }
 .panel .presets a { color: var(--accent); cursor: pointer; text-decoration: underline; }

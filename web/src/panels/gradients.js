@@ -117,6 +117,7 @@ export function render(container, view, ctx) {
   const total = Math.max(260, container.clientWidth || 860);
   const sideBySide = runs.length === 2 && total >= 640;
   const width = runs.length === 2 && sideBySide ? Math.floor((total - 16) / 2) : total;
+  plots.classList.toggle('stacked', !sideBySide);  // narrow: one above the other, each full width
   const say = readout(container);
   const describers = [];
   let L = 1;
