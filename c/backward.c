@@ -233,16 +233,18 @@ Status model_backward(Model* m) {
     embed_backward(m, d_out);
     const ProbeArray* norms = &m->layout.arrays[PROBE_grad_layer_norm];
     memset(probe(m, PROBE_grad_layer_norm, 0, 0), 0, (size_t)norms->size * sizeof(float));  // 0: a tensor this config lacks
-    for (int i = 0; i < m->n_tensors; i++) {
-        const TensorInfo* info = &m->tensors[i];
-        if (info->layer < 0) continue;
-        const float* grad = grad_of(m, *info->slot);
-        double sq = 0;
-        for (size_t k = 0, n = tensor_floats(info); k < n; k++) sq += (double)grad[k] * grad[k];  // padding is 0
-        probe(m, PROBE_grad_layer_norm, info->layer, 0)[info->kind] = (float)sqrt(sq);
-    }
+    for (int i = 0; i < m->n_tensors; i++)
+        if (m->tensors[i].layer >= 0)
+            probe(m, PROBE_grad_layer_norm, m->tensors[i].layer, 0)[m->tensors[i].kind] = (float)model_grad_norm(m, &m->tensors[i]);
     m->has_grad = 1;
     return status_ok();
+}
+
+double model_grad_norm(const Model* m, const TensorInfo* info) {
+    const float* grad = grad_of(m, *info->slot);
+    double sq = 0;
+    for (size_t k = 0, n = tensor_floats(info); k < n; k++) sq += (double)grad[k] * grad[k];  // padding is 0
+    return sqrt(sq);
 }
 
 Status model_gradients(Model* m, const uint8_t* tokens, int T) {

@@ -100,7 +100,7 @@ int train_main(int argc, char** argv) {
     train_defaults(&tc);
     const char *text = "", *load = NULL, *resume = NULL, *save = NULL, *save_weights = NULL;
     long long steps = 200, log_every = 0, save_every = 0, sample = 0;
-    int json = 0, model_flags = 0, shaping = 0, train_flags = 0;
+    int json = 0, model_flags = 0, train_flags = 0;
     char message[320];
     for (int i = 1; i < argc; i++) {
         const char* arg = argv[i];
@@ -138,7 +138,6 @@ int train_main(int argc, char** argv) {
         else if ((f = config_field(name))) {
             s = config_set(&config, name, value);
             model_flags = 1;
-            shaping |= f->shapes_weights;
         } else {
             snprintf(message, sizeof message, "unknown flag %.60s (see normscope train --help)", arg);
             return fail(2, message);
@@ -151,7 +150,6 @@ int train_main(int argc, char** argv) {
     if (resume && train_flags)
         return fail(2, "training fields cannot be combined with --resume: they come from the checkpoint");
     if (save_every && !save) return fail(2, "--save-every needs --save F");
-    (void)shaping;
 
     Model model;
     model_init(&model);

@@ -136,6 +136,8 @@ Status model_check_grad_run(const Config* c, int T);
 Status model_backward(Model* m);
 // Forward + backward.
 Status model_gradients(Model* m, const uint8_t* tokens, int T);
+// The L2 norm of one tensor's gradient (the last gradient run).
+double model_grad_norm(const Model* m, const TensorInfo* info);
 // A tensor's gradient: the same offset in grad_block as the weight in weight_block.
 static inline float* grad_of(const Model* m, const float* weight) {
     return m->grad_block + (weight - m->weight_block);

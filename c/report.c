@@ -115,12 +115,8 @@ Status report_grad_norms_json(Model* m, Text* out) {
     if (!m->has_grad) return status_error("no gradients: run with gradients first");
     text_append(out, "{");
     for (int i = 0; i < m->n_tensors; i++) {
-        const TensorInfo* info = &m->tensors[i];
-        const float* grad = grad_of(m, *info->slot);
-        double sq = 0;
-        for (size_t k = 0, n = tensor_floats(info); k < n; k++) sq += (double)grad[k] * grad[k];  // padding is 0
-        text_append(out, "%s\"%s\":", i ? "," : "", info->name);
-        text_number(out, sqrt(sq));
+        text_append(out, "%s\"%s\":", i ? "," : "", m->tensors[i].name);
+        text_number(out, model_grad_norm(m, &m->tensors[i]));
     }
     text_append(out, "}");
     return out->failed ? status_error("out of memory writing JSON") : status_ok();
