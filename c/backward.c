@@ -7,6 +7,7 @@
 
 #include "kernels.h"
 #include "model.h"
+#include "memory.h"
 
 static float* probe(Model* m, ProbeId id, int i0, int i1) { return probe_at(m->probe_block, &m->layout, id, i0, i1); }
 
@@ -208,7 +209,7 @@ Status model_backward(Model* m) {
     if (!m->T || !m->act.per_layer || !m->layout.arrays[PROBE_loss].size)
         return status_error("no forward pass for gradients to go back through");
     if (!m->grad_block) {
-        m->grad_block = malloc(m->weight_floats * sizeof(float));
+        m->grad_block = mem_alloc(m->weight_floats * sizeof(float));
         if (!m->grad_block)
             return status_error("out of memory for the gradients (%zu MiB)", (m->weight_floats * sizeof(float)) >> 20);
     }

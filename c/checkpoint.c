@@ -10,6 +10,7 @@
 #include "kernels.h"
 #include "text.h"
 #include "train.h"
+#include "memory.h"
 
 #define MAX_HEADER_BYTES ((uint64_t)16 << 20)
 #define MAX_TRAIN_STEP 1000000000000LL  // far past any run; keeps step + 1 from overflowing
@@ -50,7 +51,7 @@ static Status save_sources(const Model* m, const Source* sources, int n_sources,
     while (!header.failed && header.len % 8) text_append(&header, " ");  // data starts 8-aligned
     if (header.failed) { free(header.data); return status_error("out of memory writing the checkpoint header"); }
     size_t total = 8 + header.len + offset;
-    uint8_t* file = malloc(total);
+    uint8_t* file = mem_alloc(total);
     if (!file) { free(header.data); return status_error("out of memory for a %zu-byte checkpoint", total); }
     uint64_t len = header.len;
     for (int i = 0; i < 8; i++) file[i] = (uint8_t)(len >> (8 * i));  // little-endian
@@ -272,13 +273,13 @@ Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size
     Span* spans = NULL;
     int n_tensors = 0, n_weights = 0;
     if (s.ok) {
-        scratch.layers = calloc((size_t)c.n_layers, sizeof(LayerWeights));
+        scratch.layers = mem_calloc((size_t)c.n_layers, sizeof(LayerWeights));
         s = scratch.layers ? tensor_table(&table, &n_weights, &c, &scratch)
                            : status_error("out of memory reading the checkpoint");
         n_tensors = n_weights;
     }
     if (s.ok && training.present) {
-        TensorInfo* all = realloc(table, 3 * (size_t)n_weights * sizeof(TensorInfo));
+        TensorInfo* all = mem_realloc(table, 3 * (size_t)n_weights * sizeof(TensorInfo));
         if (!all) s = status_error("out of memory reading the checkpoint");
         else {
             table = all;
@@ -294,7 +295,7 @@ Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size
         }
     }
     uint64_t data_bytes = n - 8 - header_len;
-    if (s.ok) spans = calloc((size_t)n_tensors + 1, sizeof(Span));
+    if (s.ok) spans = mem_calloc((size_t)n_tensors + 1, sizeof(Span));
     if (s.ok && !spans) s = status_error("out of memory reading the checkpoint");
     for (int i = 0; s.ok && i < n_tensors; i++) {
         const JsonNode* entry = json_get(root, table[i].name);
@@ -315,7 +316,7 @@ Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size
                                                  : c.pos == POS_LEARNED ? "learned" : "none");
     }
     if (s.ok) {
-        Span* sorted = malloc((size_t)n_tensors * sizeof(Span));
+        Span* sorted = mem_alloc((size_t)n_tensors * sizeof(Span));
         if (!sorted) s = status_error("out of memory reading the checkpoint");
         else {
             memcpy(sorted, spans, (size_t)n_tensors * sizeof(Span));

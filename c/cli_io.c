@@ -1,6 +1,7 @@
 // cli_io.c — what both CLI commands share: one-line errors, reading and
 // writing whole files.
 #include "cli_io.h"
+#include "memory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,11 @@ int read_file(const char* path, uint8_t** out, size_t* n, char* error, size_t ca
     FILE* f = fopen(path, "rb");
     if (!f) { snprintf(error, cap, "cannot open %s", path); return 0; }
     size_t size = 0, cap_bytes = 1 << 16;
-    uint8_t* data = malloc(cap_bytes);
+    uint8_t* data = mem_alloc(cap_bytes);
     for (size_t got; data && (got = fread(data + size, 1, cap_bytes - size, f)) > 0;) {
         size += got;
         if (size == cap_bytes) {
-            uint8_t* grown = realloc(data, cap_bytes *= 2);
+            uint8_t* grown = mem_realloc(data, cap_bytes *= 2);
             if (!grown) { free(data); data = NULL; }
             else data = grown;
         }

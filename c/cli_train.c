@@ -8,6 +8,7 @@
 #include "cli_io.h"
 #include "report.h"
 #include "train.h"
+#include "memory.h"
 
 static void usage(void) {
     printf("usage: normscope train [model fields] [training fields] [--text T] [--steps N] [--log-every K]\n"
@@ -173,7 +174,7 @@ int train_main(int argc, char** argv) {
     } else s = model_configure(&model, &config);
     if (s.ok && !resume) s = trainer_start(&trainer, &model, &tc, text_bytes, text_len);
     int n_log = 0;
-    LogLine* log = s.ok ? malloc((size_t)steps * sizeof(LogLine)) : NULL;
+    LogLine* log = s.ok ? mem_alloc((size_t)steps * sizeof(LogLine)) : NULL;
     if (s.ok && !log) s = status_error("out of memory for the loss log");
     if (!log_every) log_every = steps >= 20 ? steps / 20 : 1;
     for (long long k = 0; s.ok && k < steps; k++) {

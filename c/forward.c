@@ -6,6 +6,7 @@
 
 #include "kernels.h"
 #include "model.h"
+#include "memory.h"
 
 // ---------------------------------------------------------------- buffers
 
@@ -40,7 +41,7 @@ static size_t activation_floats(const Config* c, int T, int for_grad) {
 // Grows a buffer only when a run needs more: no allocation on a steady state.
 static int reserve(float** block, size_t* capacity, size_t floats) {
     if (floats <= *capacity) return 1;
-    float* grown = malloc(floats * sizeof(float));
+    float* grown = mem_alloc(floats * sizeof(float));
     if (!grown) return 0;
     free(*block);
     *block = grown;
@@ -221,28 +222,31 @@ static void embed(Model* m, float* x, const uint8_t* tokens, int T) {
 
 // ---------------------------------------------------------------- forward
 
+uint64_t model_run_bytes(const Config* c, int T, int for_grad) {
+    ProbeLayout layout;
+    probes_layout(&layout, c, T, for_grad);
+    uint64_t bytes = (layout.total + activation_floats(c, T, for_grad)) * sizeof(float);
+    return bytes + (for_grad ? model_weight_bytes(c) : 0);  // a gradient per weight
+}
+
 static Status check_run(const Config* c, int T, int for_grad) {
     if (T < 1 || T > c->max_tokens)
         return status_error("text must be 1 to %d bytes long (max_tokens); it is %d bytes", c->max_tokens, T);
     if (for_grad && T < 2)
         return status_error("gradients need a text of at least 2 bytes (the loss predicts each next byte); it is %d", T);
-    ProbeLayout layout;
-    probes_layout(&layout, c, T, for_grad);
-    uint64_t bytes = (layout.total + activation_floats(c, T, for_grad)) * sizeof(float);
-    // a gradient run also holds every layer's cache and a gradient per weight
-    uint64_t grads = for_grad ? model_weight_bytes(c) : 0;
-    if (for_grad && bytes + grads > MEMORY_BUDGET_BYTES / 2)
-        return status_error("gradients for this text and config need %llu MiB (the forward's buffers, a cache per layer "
-                            "and a gradient per weight), over the %llu MiB limit: use a shorter text or fewer n_layers "
-                            "(%d), or a smaller d_model (%d) or d_ff (%d)", (unsigned long long)((bytes + grads) >> 20),
-                            (unsigned long long)(MEMORY_BUDGET_BYTES / 2) >> 20, c->n_layers, c->d_model, c->d_ff);
-    if (bytes > MEMORY_BUDGET_BYTES / 2)
-        return status_error("this text and config need %llu MiB of probe buffers, over the %llu MiB limit "
-                            "(attention probabilities alone take n_layers x n_heads x T^2 floats): use a shorter "
-                            "text or fewer n_layers (%d) or n_heads (%d), or a smaller d_model (%d)",
-                            (unsigned long long)(bytes >> 20), (unsigned long long)(MEMORY_BUDGET_BYTES / 2) >> 20,
-                            c->n_layers, c->n_heads, c->d_model);
-    return status_ok();
+    uint64_t weights = model_weight_bytes(c), run = model_run_bytes(c, T, for_grad);
+    if (weights + run <= MEMORY_BUDGET_BYTES) return status_ok();
+    if (for_grad)
+        return status_error("gradients for this text and config need %llu MiB (weights, their gradients, and the "
+                            "buffers and cache of every layer), over the %llu MiB limit: use a shorter text or fewer "
+                            "n_layers (%d), or a smaller d_model (%d) or d_ff (%d)",
+                            (unsigned long long)((weights + run) >> 20), (unsigned long long)(MEMORY_BUDGET_BYTES >> 20),
+                            c->n_layers, c->d_model, c->d_ff);
+    return status_error("this text and config need %llu MiB (weights and probe buffers), over the %llu MiB limit "
+                        "(attention probabilities alone take n_layers x n_heads x T^2 floats): use a shorter "
+                        "text or fewer n_layers (%d) or n_heads (%d), or a smaller d_model (%d)",
+                        (unsigned long long)((weights + run) >> 20), (unsigned long long)(MEMORY_BUDGET_BYTES >> 20),
+                        c->n_layers, c->n_heads, c->d_model);
 }
 
 Status model_check_run(const Config* c, int T) { return check_run(c, T, 0); }

@@ -1,5 +1,6 @@
 // json_parse.c — recursive descent over RFC 8259, depth-limited.
 #include "json_parse.h"
+#include "memory.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static void skip_space(Parser* p) {
 }
 
 static JsonNode* new_node(Parser* p, JsonType type) {
-    JsonNode* node = calloc(1, sizeof *node);
+    JsonNode* node = mem_calloc(1, sizeof *node);
     if (!node) fail(p, "out of memory");
     else node->type = type;
     return node;
@@ -52,7 +53,7 @@ static char* parse_string(Parser* p) {
     while (p->at < p->n && p->text[p->at] != '"') p->at += p->text[p->at] == '\\' ? 2 : 1;
     if (p->at >= p->n) { fail(p, "unterminated string"); return NULL; }
     size_t end = p->at;
-    char* out = malloc(end - start + 1);
+    char* out = mem_alloc(end - start + 1);
     if (!out) { fail(p, "out of memory"); return NULL; }
     size_t len = 0;
     p->at = start;

@@ -8,6 +8,7 @@
 
 #include "kernels.h"
 #include "rng.h"
+#include "memory.h"
 
 void model_init(Model* m) {
     memset(m, 0, sizeof *m);
@@ -49,7 +50,7 @@ static void add(Table* t, TensorRole role, float** slot, int packed, int ndim, i
 Status tensor_table(TensorInfo** out, int* n, const Config* c, Weights* w) {
     int L = c->n_layers, d = c->d_model, ff = c->d_ff;
     int has_norm = c->norm != NORM_NONE, has_bias = c->norm == NORM_LAYERNORM;
-    Table t = {calloc((size_t)(5 + N_LAYER_TENSORS * L), sizeof(TensorInfo)), 0};
+    Table t = {mem_calloc((size_t)(5 + N_LAYER_TENSORS * L), sizeof(TensorInfo)), 0};
     if (!t.items) return status_error("out of memory for the tensor table (n_layers=%d)", L);
     add(&t, TENSOR_MATRIX, &w->tok_embeddings, 0, 2, VOCAB, d, "tok_embeddings.weight", -1, 0);
     if (c->pos == POS_LEARNED)
@@ -97,20 +98,19 @@ uint64_t model_weight_bytes(const Config* c) {
 
 Status model_allocate_weights(Model* m, const Config* c) {
     uint64_t bytes = model_weight_bytes(c);
-    if (bytes > MEMORY_BUDGET_BYTES / 2)  // refused before anything is freed: the old model stays
+    if (bytes > MEMORY_BUDGET_BYTES)  // refused before anything is freed: the old model stays
         return status_error("the weights of this model need %llu MiB, over the %llu MiB limit: lower n_layers (%d), "
                             "d_model (%d) or d_ff (%d)", (unsigned long long)(bytes >> 20),
-                            (unsigned long long)(MEMORY_BUDGET_BYTES / 2) >> 20,
-                            c->n_layers, c->d_model, c->d_ff);
+                            (unsigned long long)(MEMORY_BUDGET_BYTES >> 20), c->n_layers, c->d_model, c->d_ff);
     free_weights(m);
     memset(&m->w, 0, sizeof m->w);
-    m->w.layers = calloc((size_t)c->n_layers, sizeof(LayerWeights));
+    m->w.layers = mem_calloc((size_t)c->n_layers, sizeof(LayerWeights));
     if (!m->w.layers) goto oom;
     Status s = tensor_table(&m->tensors, &m->n_tensors, c, &m->w);
     if (!s.ok) { free_weights(m); return s; }
     size_t floats = 0;
     for (int i = 0; i < m->n_tensors; i++) floats += tensor_floats(&m->tensors[i]);
-    m->weight_block = malloc(floats * sizeof(float));
+    m->weight_block = mem_alloc(floats * sizeof(float));
     if (!m->weight_block) goto oom;
     m->weight_floats = floats;
     float* next = m->weight_block;

@@ -114,9 +114,6 @@ typedef struct Model {
     char error[256];
 } Model;
 
-// Weights get half, probes + activations the other half.
-#define MEMORY_BUDGET_BYTES ((uint64_t)1536 << 20)
-
 void model_init(Model* m);
 void model_release(Model* m);
 // Adopts a validated config, rebuilding the weights from the seed when a
@@ -131,6 +128,9 @@ Status model_forward(Model* m, const uint8_t* tokens, int T);
 Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_grad);
 // Whether a run of T tokens with gradients fits (T ≥ 2, memory).
 Status model_check_grad_run(const Config* c, int T);
+// What a run of T tokens allocates besides the weights: probes, activations
+// and, for gradients, every layer's cache and a gradient per weight.
+uint64_t model_run_bytes(const Config* c, int T, int for_grad);
 // Loss (mean cross-entropy of each next byte), every weight's gradient into
 // grad_block and the gradient probes, from a forward_for_grad of the same tokens.
 Status model_backward(Model* m);

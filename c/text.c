@@ -1,5 +1,6 @@
 // text.c — appending formatted text and JSON numbers.
 #include "text.h"
+#include "memory.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -18,7 +19,7 @@ void text_append(Text* t, const char* fmt, ...) {
         if (t->data && t->len + (size_t)need < t->cap) { t->len += (size_t)need; return; }
         if ((size_t)need > SIZE_MAX / 4 - t->cap) { t->failed = 1; return; }  // wasm32: no wrap-around
         size_t cap = (t->cap + (size_t)need + 1) * 2;
-        char* grown = realloc(t->data, cap);
+        char* grown = mem_realloc(t->data, cap);
         if (!grown) { t->failed = 1; return; }
         t->data = grown, t->cap = cap;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "memory.h"
 
 #define F(name, kind, lo, hi, choices, fallback, help) \
     {#name, kind, offsetof(TrainConfig, name), lo, hi, choices, fallback, 0, help}
@@ -54,10 +55,19 @@ Status trainer_start(Trainer* t, const Model* m, const TrainConfig* config, cons
         return status_error("the text task needs a text of at least 2 bytes (it is %d)", text_len);
     Status s = model_check_grad_run(&m->config, config->seq_len < 2 ? 2 : config->seq_len);
     if (!s.ok) return s;
+    // on top of a gradient run: AdamW's two moments and the batch's gradient sum
+    uint64_t weights = model_weight_bytes(&m->config);
+    uint64_t need = 4 * weights + model_run_bytes(&m->config, config->seq_len < 2 ? 2 : config->seq_len, 1);
+    if (need > MEMORY_BUDGET_BYTES)
+        return status_error("training this model needs %llu MiB (weights, gradients, AdamW's two moments, the batch's "
+                            "gradient sum and a run of seq_len %d), over the %llu MiB limit: lower n_layers (%d), "
+                            "d_model (%d), d_ff (%d) or seq_len", (unsigned long long)(need >> 20), config->seq_len,
+                            (unsigned long long)(MEMORY_BUDGET_BYTES >> 20), m->config.n_layers, m->config.d_model,
+                            m->config.d_ff);
     size_t floats = m->weight_floats;
-    float *mo = calloc(floats, sizeof(float)), *ve = calloc(floats, sizeof(float));
-    float* sum = malloc(floats * sizeof(float));
-    uint8_t* copy = malloc(text_len > 0 ? (size_t)text_len : 1);
+    float *mo = mem_calloc(floats, sizeof(float)), *ve = mem_calloc(floats, sizeof(float));
+    float* sum = mem_alloc(floats * sizeof(float));
+    uint8_t* copy = mem_alloc(text_len > 0 ? (size_t)text_len : 1);
     if (!mo || !ve || !sum || !copy) {
         free(mo), free(ve), free(sum), free(copy);
         return status_error("out of memory for the optimizer state (%zu MiB)", (3 * floats * sizeof(float)) >> 20);
@@ -118,7 +128,7 @@ Status trainer_step(Trainer* t, Model* m) {
 
 int model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out) {
     int limit = m->config.max_tokens;
-    uint8_t* seq = malloc((size_t)limit);
+    uint8_t* seq = mem_alloc((size_t)limit);
     if (!seq || prompt_len < 1 || prompt_len > limit) { free(seq); return 0; }
     memcpy(seq, prompt, (size_t)prompt_len);
     int len = prompt_len, written = 0, probes = m->probes_off;
@@ -146,7 +156,7 @@ int train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* full
     }
     // its own stream, apart from the training data's: the k-th problem of seed
     Rng rng = rng_for_tensor(seed ^ (uint64_t)k * 0x9E3779B97F4A7C15ull, "sample");
-    Example* e = malloc(sizeof *e);
+    Example* e = mem_alloc(sizeof *e);
     if (!e || !task_example(e, (TaskKind)c->task, &rng, c->seq_len, t->text, t->text_len).ok) {
         free(e);
         *full_len = 0;

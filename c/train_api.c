@@ -5,6 +5,7 @@
 
 #include "checkpoint.h"
 #include "wasm_api.h"
+#include "memory.h"
 
 EXPORT void ns_train_begin(Api* api) { train_defaults(&api->train_pending); }
 
@@ -48,7 +49,7 @@ EXPORT const float* ns_train_steps(Api* api, int n) {
         return NULL;
     }
     if (n > api->train_log_capacity) {
-        float* grown = realloc(api->train_log, (size_t)n * 3 * sizeof(float));
+        float* grown = mem_realloc(api->train_log, (size_t)n * 3 * sizeof(float));
         if (!grown) {
             done(api, status_error("out of memory"));
             return NULL;
@@ -93,9 +94,9 @@ EXPORT const uint8_t* ns_continue(Api* api, int k, int n) {
         return NULL;
     }
     int seq = api->trainer.config.seq_len, full = 0;
-    uint8_t* sample = malloc((size_t)seq);
+    uint8_t* sample = mem_alloc((size_t)seq);
     free(api->continuation);
-    api->continuation = malloc(2 * (size_t)seq + 1024 + 1);
+    api->continuation = mem_alloc(2 * (size_t)seq + 1024 + 1);
     if (!api->continuation || !sample) {
         free(sample);
         done(api, status_error("out of memory"));

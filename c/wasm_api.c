@@ -8,18 +8,19 @@
 #include "rope_analysis.h"
 #include "simd.h"
 #include "wasm_api.h"
+#include "memory.h"
 
 int done(Api* api, Status s) {
     api->status = s;
     return s.ok;
 }
 
-EXPORT void* ns_malloc(size_t n) { return malloc(n ? n : 1); }
+EXPORT void* ns_malloc(size_t n) { return mem_alloc(n ? n : 1); }
 EXPORT void ns_free(void* p) { free(p); }
 EXPORT int ns_simd(void) { return strcmp(SIMD_NAME, "scalar") != 0; }
 
 EXPORT Api* ns_create(void) {
-    Api* api = calloc(1, sizeof *api);
+    Api* api = mem_calloc(1, sizeof *api);
     if (!api) return NULL;
     model_init(&api->model);
     config_defaults(&api->pending);
@@ -79,7 +80,7 @@ void text_reset(Api* api) {
 EXPORT const char* ns_layout(Api* api) {
     text_reset(api);
     size_t need = probes_layout_json(NULL, 0, &api->model.layout) + 1;
-    api->text.data = malloc(need);
+    api->text.data = mem_alloc(need);
     if (!api->text.data) return hand_out(api, done(api, status_error("out of memory")));
     api->text.len = probes_layout_json(api->text.data, need, &api->model.layout);
     api->text.cap = need;
@@ -146,7 +147,7 @@ EXPORT int ns_load(Api* api, const uint8_t* bytes, size_t n) {
 EXPORT const float* ns_norm_probe(Api* api, int layer, int which, int token, float shift, float scale) {
     int need = 3 * api->model.config.d_model + 2;
     if (need > api->norm_probe_capacity) {
-        float* grown = realloc(api->norm_probe, (size_t)need * sizeof(float));
+        float* grown = mem_realloc(api->norm_probe, (size_t)need * sizeof(float));
         if (!grown) {
             done(api, status_error("out of memory"));
             return NULL;
@@ -202,14 +203,14 @@ EXPORT const float* ns_rope_analysis(Api* api, int layer, int head, int token, i
     int n_decay = rope_decay_distances(distances, ROPE_DECAY_MAX_POINTS);
     size_t need = 4 + (size_t)n_offsets + (size_t)size * size + 2 * (size_t)n_decay + 2 * (size_t)pairs + 6 * (size_t)pairs;
     if (need > api->rope_capacity) {
-        float* grown = realloc(api->rope, need * sizeof(float));
+        float* grown = mem_realloc(api->rope, need * sizeof(float));
         if (!grown) return rope_failed(api, status_error("out of memory"));
         api->rope = grown;
         api->rope_capacity = need;
     }
     // double scratch: scores, matrix, rotated copies of q, decay
     size_t scratch_len = (size_t)n_offsets + (size_t)size * size + (size_t)size * hd + (size_t)n_decay;
-    double* scratch = malloc(scratch_len * sizeof(double));
+    double* scratch = mem_alloc(scratch_len * sizeof(double));
     if (!scratch) return rope_failed(api, status_error("out of memory"));
     double *scores = scratch, *matrix = scores + n_offsets, *rotated = matrix + (size_t)size * size,
            *decay = rotated + (size_t)size * hd;

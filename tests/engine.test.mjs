@@ -224,7 +224,7 @@ test('a refused run changes nothing; save() makes earlier runs stale; a loaded f
   model.load(simd.save({ n_layers: 2, norm: 'rmsnorm', seed: 4 }));
   const before = model.run(null, TEXT).toJSON();
   assert.throws(() => model.run({ max_tokens: 4 }, 'hello'), /text must be 1 to 4 bytes/);
-  assert.throws(() => model.run({ n_layers: 96, n_heads: 32, max_tokens: 1024 }, 'x'.repeat(1024)), /MiB of probe buffers, over the 768 MiB limit/);
+  assert.throws(() => model.run({ n_layers: 96, n_heads: 32, max_tokens: 1024 }, 'x'.repeat(1024)), /need \d+ MiB \(weights and probe buffers\), over the 448 MiB limit/);
   assert.equal(model.weightsFromFile, true, 'a refused run keeps the loaded weights');
   assert.deepEqual(diffJson(model.run(null, TEXT).toJSON(), before, { atol: 0, rtol: 0 }), []);
   // behaviour fields apply to the loaded weights; missing fields are the file's

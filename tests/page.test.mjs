@@ -158,7 +158,7 @@ test('a model too large for gradients still runs its forward; the gradient panel
   assert.match(await status(page), /^700 tokens · pre-norm LayerNorm · .*forward \d/);
   assert.equal(await page.locator('norm-scope .message').textContent(), '');
   assert.match(await page.locator('section[data-panel=gradients] .caveat').textContent(),
-    /No gradients for this model: gradients for this text and config need \d+ MiB .* over the 768 MiB limit/);
+    /No gradients for this model: gradients for this text and config need \d+ MiB .* over the 448 MiB limit/);
   assert.equal(await page.locator('section[data-panel=depth] svg').count(), 1);
   assert.deepEqual(problems, []);
   await page.close();

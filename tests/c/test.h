@@ -43,5 +43,6 @@ void test_checkpoint(void);
 void test_rope_analysis(void);
 void test_backward(void);
 void test_train(void);
+void test_memory(void);
 
 #endif

@@ -9,6 +9,7 @@ int main(void) {
     test_rope_analysis();
     test_backward();
     test_train();
+    test_memory();
     printf("%d checks, %d failed\n", test_checks, test_failures);
     return test_failures ? 1 : 0;
 }

@@ -4,7 +4,7 @@
 import { NormScope } from './engine.js';
 import { STYLES } from './styles.js';
 import {
-  attributeName, compareConfig, configOf, readState, shown, stateFields, trainOf, writeQuery, parseField,
+  attributeName, compareConfig, configOf, readPageState, shown, stateFields, trainOf, writeQuery, parseField,
 } from './state.js';
 import { Training } from './training.js';
 import { buildControls } from './controls.js';
@@ -59,12 +59,11 @@ export class NormScopeElement extends HTMLElement {
     });
     this.urlState = this.hasAttribute('url-state');
     const source = this.urlState ? new URLSearchParams(location.search) : null;
-    const { state, errors } = readState(this.fields, (name) =>
-      source ? source.get(name) : this.getAttribute(attributeName(name)));
+    const { state, errors } = readPageState(this.fields, (name) =>
+      source ? source.get(name) : this.getAttribute(attributeName(name)), (f, v) => this.checkField(f, v));
     this.state = state;
     this.notices = errors;
     this.fromOutside = true;  // a cursor past the model's end is reported, not clamped
-    this.checkModelFields();
     this.build();
     this.ready = true;
     this.update();
@@ -86,11 +85,11 @@ export class NormScopeElement extends HTMLElement {
   }
 
   fromUrl() {
-    const { state, errors } = readState(this.fields, (name) => new URLSearchParams(location.search).get(name));
+    const { state, errors } = readPageState(this.fields, (name) => new URLSearchParams(location.search).get(name),
+      (f, v) => this.checkField(f, v));
     this.state = state;
     this.notices = errors;
     this.fromOutside = true;
-    this.checkModelFields();
     this.rebuildControls();
     this.schedule();
   }
@@ -100,19 +99,6 @@ export class NormScopeElement extends HTMLElement {
     if (field.config) return this.scope.checkField(field.name, value);
     if (field.train) return this.scope.checkTrainField(field.name, value);
     return null;
-  }
-
-  /** Model and training fields are range-checked by C; a bad one falls back to its default with a message. */
-  checkModelFields() {
-    for (const field of this.fields.filter((f) => f.config || f.train)) {
-      const value = this.state[field.name];
-      if (String(value) === String(field.default)) continue;
-      const error = this.checkField(field, value);
-      if (error) {
-        this.notices.push(error);
-        this.state[field.name] = field.default;
-      }
-    }
   }
 
   // ---------------------------------------------------------------- layout

@@ -277,16 +277,17 @@ export class Model {
   }
 
   _withStrings(strings, use) {
-    const ptrs = strings.map((s) => {
-      const bytes = encoder.encode(s);
-      const ptr = this.wasm.ns_malloc(bytes.length + 1) >>> 0;
-      if (!ptr) throw new Error('normscope: out of memory');
-      const view = new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length + 1);
-      view.set(bytes);
-      view[bytes.length] = 0;
-      return ptr;
-    });
+    const ptrs = [];
     try {
+      for (const s of strings) {
+        const bytes = encoder.encode(s);
+        const ptr = this.wasm.ns_malloc(bytes.length + 1) >>> 0;
+        if (!ptr) throw new Error(`normscope: out of memory for a ${bytes.length}-byte string`);
+        ptrs.push(ptr);
+        const view = new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length + 1);
+        view.set(bytes);
+        view[bytes.length] = 0;
+      }
       return use(ptrs);
     } finally {
       ptrs.forEach((p) => this.wasm.ns_free(p));

@@ -111,6 +111,25 @@ export function readState(fields, get) {
   return { state, errors };
 }
 
+/**
+ * The page's reading of its URL or attributes: readState, then C's check of
+ * every model and training field (check(field, value) → message or null). A
+ * bad value falls back to its default with a message; nothing throws.
+ */
+export function readPageState(fields, get, check) {
+  const { state, errors } = readState(fields, get);
+  for (const field of fields.filter((f) => f.config || f.train)) {
+    const value = state[field.name];
+    if (String(value) === String(field.default)) continue;
+    const error = check(field, value);
+    if (error) {
+      errors.push(error);
+      state[field.name] = field.default;
+    }
+  }
+  return { state, errors };
+}
+
 /** URL query text with the fields that differ from their defaults. */
 export function writeQuery(fields, state) {
   const params = new URLSearchParams();
