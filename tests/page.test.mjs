@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { startServer } from '../web/serve.mjs';
+import { CSP, startServer } from '../web/serve.mjs';
 import { diffJson, loadSimd, root } from './helpers.mjs';
 
 let server, browser;
@@ -33,6 +33,10 @@ async function open(path, { width = 1280 } = {}) {
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  // the server sends a strict CSP: anything it blocks is a problem
+  await page.exposeFunction('reportViolation', (v) => problems.push(`CSP blocked ${v}`));
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    (e) => window.reportViolation(`${e.violatedDirective}: ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`)));
   page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push(`off-site request: ${r.url()}`); });
   await page.goto(`${server.url}${path}`);
   await page.locator('norm-scope section.panel:not([hidden])').first().waitFor();
@@ -316,6 +320,44 @@ test('the speed panel times LayerNorm and RMSNorm at the current d_model', async
   assert.match(await readout.textContent(), /ratio \d+\.\d\d, quartiles \d+\.\d\d–\d+\.\d\d/);
   assert.equal(await page.locator('section[data-panel=speed] circle').count(), 30);
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the page runs under a strict Content-Security-Policy, which is enforced', async () => {
+  const { page, problems } = await open('index.html?panels=all&compare=placement');
+  const response = await page.request.get(`${server.url}index.html`);
+  assert.equal(response.headers()['content-security-policy'], CSP);
+  // the policy is live: an injected inline script and style are refused, and
+  // the refusals are seen (and removed from the problems this test expects)
+  const ran = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.inlineRan = true';
+    document.body.append(script);
+    const style = document.createElement('style');
+    style.textContent = 'body { background: rgb(1, 2, 3); }';
+    document.head.append(style);
+    return window.inlineRan === true || getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)';
+  });
+  assert.equal(ran, false, 'inline script or style ran under the policy');
+  await page.waitForFunction(() => true);
+  const blocked = problems.filter((p) => p.startsWith('CSP blocked') || /Content Security Policy/.test(p));
+  assert.ok(blocked.length >= 2, `the two injections were reported: ${problems.join(' | ')}`);
+  problems.length = 0;
+  // every panel drew, training runs in its worker, and nothing else was refused
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 10);
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('norm-scope').shadowRoot
+    .querySelector('section[data-panel=train] .train-status').textContent));
+  await page.getByRole('button', { name: 'Pause' }).click();
+  assert.deepEqual(problems, []);
+  // what the policy relies on, checked in the files themselves
+  for (const file of ['index.html', 'embed.html']) {
+    const html = readFileSync(`${root}web/dist/${file}`, 'utf8');
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, `${file}: an inline script`);
+    assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i, `${file}: inline style or handler`);
+  }
+  for (const bundle of ['normscope.js', 'train-worker.js'])
+    assert.doesNotMatch(readFileSync(`${root}web/dist/${bundle}`, 'utf8'), /\beval\(|new Function\(/, `${bundle}: eval`);
   await page.close();
 });
 

@@ -17,6 +17,12 @@ const TYPES = {
   '.safetensors': 'application/octet-stream',
 };
 
+// Every response carries the strict policy a course site may set: the page
+// must work with no inline script or style, no eval, and nothing from
+// another origin ('wasm-unsafe-eval' lets WebAssembly compile).
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+const SECURITY_HEADERS = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' };
+
 export function startServer(root, port = 0) {
   const base = resolve(root);
   const server = createServer(async (request, response) => {
@@ -29,10 +35,10 @@ export function startServer(root, port = 0) {
     try {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS });
       response.end(body);
     } catch {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
+      response.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end(`not found: ${path}`);
     }
   });
   return new Promise((done) =>

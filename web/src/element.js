@@ -26,6 +26,21 @@ const describe = (c) => `${LABEL[c.placement]} ${LABEL[c.norm]}${c.residual === 
 // The compared model when compare = init: the same config, its initial weights.
 const describeB = (c, compare) => `${describe(c)}${compare === 'init' ? ' at init' : ''}`;
 
+// A constructed stylesheet, shared by every instance: CSSOM, so a strict
+// Content-Security-Policy (style-src 'self', no 'unsafe-inline') allows it,
+// where a <style> element in the shadow root would be blocked.
+let sharedSheet = null;
+function adoptStyles(root) {
+  if ('adoptedStyleSheets' in root && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
+    if (!sharedSheet) (sharedSheet = new CSSStyleSheet()).replaceSync(STYLES);
+    root.adoptedStyleSheets = [sharedSheet];
+  } else {  // browsers before constructable stylesheets: a <style>, fine without a strict CSP
+    const style = document.createElement('style');
+    style.textContent = STYLES;
+    root.prepend(style);
+  }
+}
+
 export class NormScopeElement extends HTMLElement {
   static scope = null;
 
@@ -110,8 +125,6 @@ export class NormScopeElement extends HTMLElement {
       if (text) el.textContent = text;
       return el;
     };
-    const style = h('style');
-    style.textContent = STYLES;
     const ns = h('div', 'ns');
     const header = h('header');
     header.append(h('h2', '', 'normscope'), (this.status = h('span', 'status')));
@@ -151,7 +164,8 @@ export class NormScopeElement extends HTMLElement {
     }
     const footer = this.buildFooter(h);
     ns.append(header, this.message, this.form, stepper, this.diagram, this.panels, footer);
-    this.root.replaceChildren(style, ns);
+    this.root.replaceChildren(ns);
+    adoptStyles(this.root);
     this.rebuildControls();
   }
 

@@ -1,6 +1,6 @@
-// export.js — a panel as PNG (its SVGs and canvases stacked, styles inlined)
+// export.js — a panel as PNG (its SVGs painted and canvases copied, in place)
 // and file downloads.
-import { STYLES } from './styles.js';
+import { paintSvg } from './svg-paint.js';
 
 export function downloadBlob(blob, name) {
   const url = URL.createObjectURL(blob);
@@ -11,19 +11,6 @@ export function downloadBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function svgImage(svg) {
-  const copy = svg.cloneNode(true);
-  copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-  const style = document.createElementNS('http://www.w3.org/2000/svg', 'style');
-  style.textContent = `${STYLES} svg { font-family: system-ui, sans-serif; }`;  // the shadow root's rules, so axes look as on screen
-  copy.prepend(style);
-  const text = new XMLSerializer().serializeToString(copy);
-  const img = new Image();
-  const loaded = new Promise((resolve, reject) => { img.onload = resolve; img.onerror = reject; });
-  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
-  return loaded.then(() => img);
-}
-
 /**
  * PNG of a panel as it looks: every SVG and canvas drawn at its place in the
  * panel, the text (captions, legends, read-outs) written where it stands, at 2×.
@@ -31,7 +18,6 @@ function svgImage(svg) {
 export async function panelPng(section) {
   const box = section.getBoundingClientRect();
   const parts = [...section.querySelectorAll('.body svg, .body canvas')].filter((el) => el.getBoundingClientRect().width > 0);
-  const images = await Promise.all(parts.map((el) => (el.tagName.toLowerCase() === 'canvas' ? el : svgImage(el))));
   const scale = 2;
   const canvas = document.createElement('canvas');
   canvas.width = Math.ceil(box.width * scale);
@@ -41,7 +27,7 @@ export async function panelPng(section) {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, box.width, box.height);
   // text outside the plots: headings, notes, legends, read-outs
-  const texts = section.querySelectorAll('h3, .note, .legend > span, .readout, figcaption, .trend, .seeds-note, .caveat');
+  const texts = section.querySelectorAll('h3, h4, .note, .legend > span, .readout, figcaption, .trend, .seeds-note, .caveat');
   const swatchWidth = 24;  // .legend .swatch: 18 px + margin
   for (const el of texts) {
     const r = el.getBoundingClientRect();
@@ -74,9 +60,16 @@ export async function panelPng(section) {
     ctx.stroke();
   }
   ctx.setLineDash([]);
-  images.forEach((img, i) => {
-    const r = parts[i].getBoundingClientRect();
-    ctx.drawImage(img, r.left - box.left, r.top - box.top, r.width, r.height);
-  });
+  for (const part of parts) {
+    if (part.tagName.toLowerCase() === 'canvas') {
+      const r = part.getBoundingClientRect();
+      ctx.drawImage(part, r.left - box.left, r.top - box.top, r.width, r.height);
+    } else {
+      ctx.save();
+      ctx.translate(-box.left, -box.top);  // paintSvg works in client coordinates
+      paintSvg(ctx, part);
+      ctx.restore();
+    }
+  }
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
 }
