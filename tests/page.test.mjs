@@ -5,44 +5,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { CSP, startServer } from '../web/serve.mjs';
+import { CSP } from '../web/serve.mjs';
+import { startBrowser } from './browser.mjs';
 import { diffJson, loadSimd, root } from './helpers.mjs';
 
-let server, browser;
+let server, browser, open, close;
 const shots = `${root}build/shots`;
 mkdirSync(shots, { recursive: true });
 
-before(async () => {
-  server = await startServer(`${root}web/dist`);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** A page that records console errors and every request that leaves the site. */
-async function open(path, { width = 1280 } = {}) {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  const problems = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
-  // the server sends a strict CSP: anything it blocks is a problem
-  await page.exposeFunction('reportViolation', (v) => problems.push(`CSP blocked ${v}`));
-  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
-    (e) => window.reportViolation(`${e.violatedDirective}: ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`)));
-  page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push(`off-site request: ${r.url()}`); });
-  await page.goto(`${server.url}${path}`);
-  await page.locator('norm-scope section.panel:not([hidden])').first().waitFor();
-  await page.waitForFunction(() => document.querySelector('norm-scope')?.runs);
-  return { page, problems };
-}
+before(async () => ({ server, browser, open, close } = await startBrowser()));
+after(() => close?.());
 
 const query = (page) => new URL(page.url()).searchParams;
 const status = (page) => page.locator('norm-scope header .status').textContent();

@@ -59,6 +59,8 @@ export class NormScopeElement extends HTMLElement {
     this.normTimings = new Map();  // d_model → the last timing on this machine
     this.weightsVersion = 0;       // bumps when training hands over new weights
     this.trainedSteps = 0;
+    this.addEventListener('keydown', (e) => this.onKey(e));
+    this.onPopState = () => this.fromUrl();
   }
 
   connectedCallback() {
@@ -82,11 +84,30 @@ export class NormScopeElement extends HTMLElement {
     this.build();
     this.ready = true;
     this.update();
-    if (this.urlState) addEventListener('popstate', () => this.fromUrl());
+    if (this.urlState) addEventListener('popstate', this.onPopState);
   }
 
   disconnectedCallback() {
     this.training?.stop();  // a removed element stops training (its worker ends)
+    // moved, not removed, if it is back by the next task: keep its models then
+    setTimeout(() => { if (!this.isConnected) this.release(); });
+  }
+
+  /**
+   * Frees what a removed element holds in the shared WASM instance (its
+   * models); added again, it starts over from its attributes or the URL.
+   */
+  release() {
+    if (!this.ready) return;
+    for (const model of [this.modelA, this.modelB, this.modelInit, this.seedModel]) model?.free();
+    this.modelA = this.modelB = this.modelInit = this.seedModel = null;
+    this.runs = this.runKey = this.trainStart = this.shippedKey = null;
+    this.trainedSteps = 0;
+    this.shippedLoaded = this.snapshotLoaded = this.weightsFromFile = false;
+    this.ready = false;
+    cancelAnimationFrame(this.pending);
+    this.pending = 0;
+    removeEventListener('popstate', this.onPopState);
   }
 
   attributeChangedCallback(name, old, value) {
@@ -144,7 +165,6 @@ export class NormScopeElement extends HTMLElement {
     this.diagram = h('div', 'diagram');
     this.diagram.tabIndex = 0;
     this.diagram.setAttribute('aria-label', 'block diagram: arrow keys move through sites and layers');
-    this.addEventListener('keydown', (e) => this.onKey(e));
     this.panels = h('div', 'panels');
     this.panelEls = {};
     for (const panel of PANEL_LIST) {
@@ -580,8 +600,11 @@ export class NormScopeElement extends HTMLElement {
       this.weightsFromFile = true;
       if (shipped) this.shippedKey = `copy-${this.state.norm}-${this.state.placement}`;
       this.update();
+      this.dispatchEvent(new CustomEvent('weightsload', { detail: { name: file.name, ok: true, message: null } }));
     } catch (e) {
-      this.showMessage([`${file.name}: ${e.message} — the previous model is kept`]);
+      const message = `${file.name}: ${e.message} — the previous model is kept`;
+      this.showMessage([message]);
+      this.dispatchEvent(new CustomEvent('weightsload', { detail: { name: file.name, ok: false, message } }));
     }
   }
 

@@ -93,6 +93,19 @@ export class NormScope {
     return ok ? null : model._error();
   }
 
+  /**
+   * The instance's memory: its size now, the cap it can never pass, the
+   * budget requests are checked against, and the bytes allocated and not freed.
+   */
+  memory() {
+    return {
+      bytes: this.wasm.memory.buffer.byteLength,
+      cap: this.wasm.ns_memory_cap(),
+      budget: this.wasm.ns_memory_budget(),
+      inUse: this.wasm.ns_heap_in_use(),
+    };
+  }
+
   /** An independent model in the same instance; free() it when done. */
   model() {
     return new Model(this);
@@ -266,8 +279,11 @@ export class Model {
   }
 
   _withBytes(bytes, use) {
+    const budget = this.wasm.ns_memory_budget();
+    if (bytes.length > budget)  // refused before any copy into the instance
+      throw new Error(`normscope: the file is ${Math.ceil(bytes.length / 2 ** 20)} MiB, over the ${budget / 2 ** 20} MiB limit`);
     const ptr = this.wasm.ns_malloc(bytes.length) >>> 0;
-    if (!ptr) throw new Error(`normscope: out of memory for ${bytes.length} bytes`);
+    if (!ptr) throw new Error(`normscope: out of memory for a ${Math.ceil(bytes.length / 2 ** 20)} MiB file (the instance's memory is capped at ${this.wasm.ns_memory_cap() / 2 ** 20} MiB)`);
     try {
       new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length).set(bytes);
       return use(ptr);
