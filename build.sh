@@ -87,7 +87,7 @@ build_all() {
 }
 
 test_native() {
-  say "native tests (kernels, checkpoints) — plain and under AddressSanitizer + UndefinedBehaviorSanitizer"
+  say "native tests — plain, then under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer"
   # shellcheck disable=SC2086
   gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c -lm \
     -o build/test_native
@@ -95,7 +95,15 @@ test_native() {
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Ic $C_SOURCES \
     tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c -lm -o build/test_native_asan
-  NORMSCOPE_TEST_QUICK=1 ./build/test_native_asan
+  gcc -O0 -g -fsanitize=address tests/c/lsan_canary.c -o build/lsan_canary
+  if ASAN_OPTIONS=detect_leaks=1 ./build/lsan_canary 2>/dev/null; then
+    echo "LeakSanitizer did not report a known leak: leak checking is not live here" >&2
+    exit 1
+  fi
+  # every test and every config runs sanitized; quick mode thins only the
+  # finite-difference checks and the out-of-memory walk's long tail
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    NORMSCOPE_TEST_QUICK=1 ./build/test_native_asan
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $C_SOURCES c/cli.c c/cli_io.c c/cli_train.c -lm \
     -o build/normscope-asan

@@ -1,6 +1,7 @@
 // wasm_api.c — the functions web/normscope.js calls. Every call returns a
 // status or a pointer into the instance's memory; a failure leaves its
 // message in ns_error() and never traps. Strings cross as UTF-8 + length.
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,11 @@ int done(Api* api, Status s) {
 EXPORT void* ns_malloc(size_t n) { return mem_alloc(n ? n : 1); }
 EXPORT void ns_free(void* p) { free(p); }
 EXPORT int ns_simd(void) { return strcmp(SIMD_NAME, "scalar") != 0; }
+// The memory cap and budget (memory.h), and the bytes the allocator has
+// handed out and not had back: the soak tests watch it for leaks.
+EXPORT double ns_memory_cap(void) { return (double)MEMORY_CAP_MIB * (1 << 20); }
+EXPORT double ns_memory_budget(void) { return (double)MEMORY_BUDGET_BYTES; }
+EXPORT double ns_heap_in_use(void) { return (double)mallinfo().uordblks; }
 
 EXPORT Api* ns_create(void) {
     Api* api = mem_calloc(1, sizeof *api);

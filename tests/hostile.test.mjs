@@ -187,3 +187,17 @@ test('a file over the memory budget is refused before it is copied into the inst
   assert.equal(scope.memory().bytes, before, 'nothing was copied in');
   assert.equal(scope.run({ n_layers: 2 }, 'still here').nTokens, 10);
 });
+
+test('when the instance cannot grow (memory held elsewhere), a run that fits the budget fails with a message, then recovers', async () => {
+  const scope = await loadSimd();
+  const model = scope.model();
+  const config = { n_layers: 8, d_model: 512, n_heads: 8, d_ff: 2048 };  // ~100 MiB in all: within the budget
+  const hold = scope.wasm.ns_malloc(450 * 2 ** 20) >>> 0;                 // ... but not beside 450 MiB
+  assert.ok(hold, 'the 450 MiB block fits under the cap');
+  assert.throws(() => model.run(config, 'held'), /out of memory/);
+  assert.ok(scope.memory().bytes <= scope.memory().cap);
+  assert.equal(model.run({ n_layers: 2 }, 'small still runs').nTokens, 16);
+  scope.wasm.ns_free(hold);
+  assert.equal(model.run(config, 'room again').nTokens, 10);
+  model.free();
+});
