@@ -265,7 +265,12 @@ Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size
     if (s.ok && t && training.config.seq_len < task_min_len((TaskKind)training.config.task))
         s = status_error("checkpoint metadata: train.seq_len must be at least %d for its task (got %d)",
                          task_min_len((TaskKind)training.config.task), training.config.seq_len);
-    if (s.ok && t) s = model_check_grad_run(&c, training.config.seq_len);
+    if (s.ok && t) s = train_check_memory(&c, &training.config);
+    // the file is in memory while its weights are built beside it
+    if (s.ok && model_weight_bytes(&c) + n > MEMORY_BUDGET_BYTES)
+        s = status_error("loading this file needs %llu MiB (the %zu-byte file and its weights), over the %llu MiB limit",
+                         (unsigned long long)((model_weight_bytes(&c) + n) >> 20), n,
+                         (unsigned long long)(MEMORY_BUDGET_BYTES >> 20));
     // The expected tensors come from the same table the model uses (three
     // times over with a training state: weights, then the two moments).
     Weights scratch = {0};
@@ -353,7 +358,13 @@ Status checkpoint_load_training(Model* m, Trainer* t, const uint8_t* bytes, size
             m->T = 0;
         }
         if (s.ok && t && training.present) {
+            // checked above, so only memory can fail here: then the weights are
+            // the file's and the trainer is stopped (never old moments on new weights)
             s = trainer_start(t, m, &training.config, text, text_len);
+            if (!s.ok) {
+                trainer_release(t);
+                s = status_error("the file's weights are loaded but training cannot resume: %.180s", s.message);
+            }
             for (int i = 0; s.ok && i < m->n_tensors; i++) {
                 size_t at = (size_t)(*m->tensors[i].slot - m->weight_block);
                 read_tensor(t->m + at, data_start(bytes, header_len) + spans[n_weights + i].begin, &m->tensors[i]);

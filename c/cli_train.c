@@ -191,8 +191,9 @@ int train_main(int argc, char** argv) {
     char sample_text[2 * EXAMPLE_MAX + 4] = {0};
     if (s.ok && sample) {
         uint8_t prompt[EXAMPLE_MAX], out[1024];
-        int full = 0, len = train_sample(prompt, &trainer, model.weights_config.seed, 0, &full);
-        int got = len ? model_continue(&model, prompt, len, (int)sample, out) : 0;
+        int full = 0, len = 0, got = 0;
+        s = train_sample(prompt, &trainer, model.weights_config.seed, 0, &len, &full);
+        if (s.ok && len) s = model_continue(&model, prompt, len, (int)sample, out, &got);
         memcpy(sample_text, prompt, (size_t)len);
         memcpy(sample_text + len, out, (size_t)got);
         for (int i = 0; i < len + got; i++)

@@ -76,6 +76,31 @@ static void choice_name(const char* choices, int index, char* out, size_t cap) {
     snprintf(out, cap, "%.*s", (int)len, p);
 }
 
+// A number as a person writes it: decimal digits, an optional leading '-',
+// for reals a fraction and an exponent. No spaces, '+', hex, inf or nan,
+// which strtol and strtod would take.
+static int decimal(const char* s, int integer) {
+    const char* p = s + (*s == '-');
+    const char* digits = p;
+    while (*p >= '0' && *p <= '9') p++;
+    int whole = p > digits;
+    if (integer) return whole && *p == 0;
+    int fraction = 0;
+    if (*p == '.') {
+        const char* start = ++p;
+        while (*p >= '0' && *p <= '9') p++;
+        fraction = p > start;
+    }
+    if (!whole && !fraction) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p += (p[1] == '-' || p[1] == '+') ? 2 : 1;
+        const char* start = p;
+        while (*p >= '0' && *p <= '9') p++;
+        if (p == start) return 0;
+    }
+    return *p == 0;
+}
+
 // A field whose default is "auto" takes that word for 0 (d_ff).
 static Status set_int(void* c, const FieldSpec* f, const char* value) {
     int* slot = (int*)((char*)c + f->offset);
@@ -87,7 +112,7 @@ static Status set_int(void* c, const FieldSpec* f, const char* value) {
     char* end = NULL;
     errno = 0;
     long v = strtol(value, &end, 10);
-    if (end == value || *end != 0 || errno || v < f->min || v > f->max)
+    if (!decimal(value, 1) || end == value || *end != 0 || errno || v < f->min || v > f->max)
         return status_error("%s must be an integer from %g to %g%s (got \"%.40s\")", f->name, f->min,
                             f->max, takes_auto ? " or auto" : "", value);
     *slot = (int)v;
@@ -99,11 +124,11 @@ static Status set_real(void* c, const FieldSpec* f, const char* value) {
     double v = strtod(value, &end);
     // min < 0 marks a field that may be 0 (a rate that can be off): its range is [0, max]
     int zero_ok = f->min < 0;
-    if (zero_ok && end != value && *end == 0 && v == 0) {
+    if (zero_ok && decimal(value, 0) && end != value && *end == 0 && v == 0) {
         *(double*)((char*)c + f->offset) = 0;
         return status_ok();
     }
-    if (end == value || *end != 0 || !isfinite(v) || !(v > (zero_ok ? 0 : f->min)) || v > f->max)
+    if (!decimal(value, 0) || end == value || *end != 0 || !isfinite(v) || !(v > (zero_ok ? 0 : f->min)) || v > f->max)
         return status_error("%s must be a number %s %g and at most %g (got \"%.40s\")", f->name,
                             zero_ok ? "from" : "greater than", zero_ok ? 0 : f->min, f->max, value);
     if (v < 1e-30)  // the kernels compute in float32, where it would be 0

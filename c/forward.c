@@ -38,9 +38,12 @@ static size_t activation_floats(const Config* c, int T, int for_grad) {
     return n;
 }
 
-// Grows a buffer only when a run needs more: no allocation on a steady state.
+// Grows a buffer when a run needs more, and gives memory back when it needs
+// under a quarter (a long text's buffers do not stay pinned): no allocation
+// in a steady state. The new block comes before the old goes, so a failure
+// leaves the last run's probes readable.
 static int reserve(float** block, size_t* capacity, size_t floats) {
-    if (floats <= *capacity) return 1;
+    if (floats <= *capacity && floats >= *capacity / 4) return 1;
     float* grown = mem_alloc(floats * sizeof(float));
     if (!grown) return 0;
     free(*block);
@@ -269,6 +272,10 @@ Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_gr
     m->layout = layout;
     m->T = T;
     m->has_grad = 0;
+    if (!for_grad) {  // the gradients were of an earlier run: give their memory back
+        free(m->grad_block);
+        m->grad_block = NULL;
+    }
     place_activations(m, c, T, for_grad);
 
     int L = c->n_layers, d = c->d_model, ff = c->d_ff, n = T * d;

@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static void free_weights(Model* m) {
     m->tensors = NULL;
     m->w.layers = NULL;
     m->has_weights = 0;
+    m->weights_from_file = 0;
 }
 
 void model_release(Model* m) {
@@ -87,44 +89,65 @@ size_t tensor_floats(const TensorInfo* info) {
     return (n + 3) & ~(size_t)3;  // every tensor 16-byte aligned
 }
 
-// 64-bit even in wasm32, so the budget check sees the true size.
+static uint64_t stored(uint64_t floats) { return (floats + 3) & ~(uint64_t)3; }  // as tensor_floats
+static uint64_t packed(uint64_t rows, uint64_t cols) { return stored((rows + PANEL - 1) / PANEL * PANEL * cols); }
+
+// The same tensors as tensor_table, counted without allocating; 64-bit even
+// in wasm32, so the budget check sees the true size. Tests hold it equal to
+// what model_allocate_weights allocates.
 uint64_t model_weight_bytes(const Config* c) {
-    uint64_t d = (uint64_t)c->d_model, ff = (uint64_t)c->d_ff, ffp = (ff + PANEL - 1) / PANEL * PANEL;
-    uint64_t dp = (d + PANEL - 1) / PANEL * PANEL;
-    uint64_t per_layer = 4 * dp * d + 2 * ffp * d + dp * ff + 4 * d;
-    uint64_t total = (uint64_t)c->n_layers * per_layer + 2 * VOCAB * d + (uint64_t)c->max_tokens * d + 2 * d;
+    uint64_t d = (uint64_t)c->d_model, ff = (uint64_t)c->d_ff;
+    uint64_t norms = c->norm == NORM_NONE ? 0 : c->norm == NORM_LAYERNORM ? 2 : 1;  // γ, and β for LayerNorm
+    uint64_t layer = 2 * norms * stored(d) + 4 * packed(d, d) + packed(ff, d) + packed(d, ff) +
+                     (c->activation == ACT_SWIGLU ? packed(ff, d) : 0);
+    uint64_t total = stored(VOCAB * d) + (c->pos == POS_LEARNED ? stored((uint64_t)c->max_tokens * d) : 0) +
+                     (uint64_t)c->n_layers * layer + (c->placement == PLACE_PRE ? norms * stored(d) : 0) +
+                     packed(VOCAB, d);
     return total * sizeof(float);
 }
 
+// All-or-nothing: the new weights are allocated whole before the old ones go,
+// so a failure (out of memory) leaves the model as it was.
 Status model_allocate_weights(Model* m, const Config* c) {
     uint64_t bytes = model_weight_bytes(c);
-    if (bytes > MEMORY_BUDGET_BYTES)  // refused before anything is freed: the old model stays
+    if (bytes > MEMORY_BUDGET_BYTES)
         return status_error("the weights of this model need %llu MiB, over the %llu MiB limit: lower n_layers (%d), "
                             "d_model (%d) or d_ff (%d)", (unsigned long long)(bytes >> 20),
                             (unsigned long long)(MEMORY_BUDGET_BYTES >> 20), c->n_layers, c->d_model, c->d_ff);
-    free_weights(m);
-    memset(&m->w, 0, sizeof m->w);
-    m->w.layers = mem_calloc((size_t)c->n_layers, sizeof(LayerWeights));
-    if (!m->w.layers) goto oom;
-    Status s = tensor_table(&m->tensors, &m->n_tensors, c, &m->w);
-    if (!s.ok) { free_weights(m); return s; }
+    Weights w = {0};
+    TensorInfo* tensors = NULL;
+    int n = 0;
+    float* block = NULL;
     size_t floats = 0;
-    for (int i = 0; i < m->n_tensors; i++) floats += tensor_floats(&m->tensors[i]);
-    m->weight_block = mem_alloc(floats * sizeof(float));
-    if (!m->weight_block) goto oom;
-    m->weight_floats = floats;
-    float* next = m->weight_block;
-    for (int i = 0; i < m->n_tensors; i++) {
+    w.layers = mem_calloc((size_t)c->n_layers, sizeof(LayerWeights));
+    Status s = w.layers ? tensor_table(&tensors, &n, c, &w) : status_error("out of memory");
+    if (s.ok) {
+        for (int i = 0; i < n; i++) floats += tensor_floats(&tensors[i]);
+        block = mem_alloc(floats * sizeof(float));
+    }
+    if (!s.ok || !block) {
+        free(block), free(tensors), free(w.layers);
+        return status_error("out of memory allocating the weights (%llu MiB for n_layers=%d, d_model=%d, d_ff=%d); "
+                            "the model is kept", (unsigned long long)(bytes >> 20), c->n_layers, c->d_model, c->d_ff);
+    }
+    free_weights(m);
+    m->w = w;
+    // The table's slots that point into the local `w` move to m->w; those into
+    // the layers array (on the heap, now m->w.layers) stay valid.
+    for (int i = 0; i < n; i++) {
+        uintptr_t slot = (uintptr_t)tensors[i].slot, local = (uintptr_t)&w;
+        if (slot - local < sizeof w) tensors[i].slot = (float**)((char*)&m->w + (slot - local));
+    }
+    m->tensors = tensors, m->n_tensors = n;
+    m->weight_block = block, m->weight_floats = floats;
+    float* next = block;
+    for (int i = 0; i < n; i++) {
         *m->tensors[i].slot = next;
         next += tensor_floats(&m->tensors[i]);
     }
     m->weights_config = *c;
     m->has_weights = 1;
     return status_ok();
-oom:
-    free_weights(m);
-    return status_error("out of memory allocating weights (n_layers=%d, d_model=%d, d_ff=%d)", c->n_layers,
-                        c->d_model, c->d_ff);
 }
 
 void model_init_weights(Model* m) {

@@ -44,6 +44,20 @@ double train_lr_at(const TrainConfig* c, int64_t step) {
     return c->lr;
 }
 
+Status train_check_memory(const Config* c, const TrainConfig* config) {
+    int seq = config->seq_len < 2 ? 2 : config->seq_len;
+    Status s = model_check_grad_run(c, seq);
+    if (!s.ok) return s;
+    // a gradient run, AdamW's two moments, the batch's gradient sum, and the
+    // weights' snapshot the page takes while training: 5 × the weights in all
+    uint64_t need = 4 * model_weight_bytes(c) + model_run_bytes(c, seq, 1);
+    if (need <= MEMORY_BUDGET_BYTES) return status_ok();
+    return status_error("training this model needs %llu MiB (weights, gradients, AdamW's two moments, the batch's "
+                        "gradient sum, a snapshot and a run of seq_len %d), over the %llu MiB limit: lower n_layers "
+                        "(%d), d_model (%d), d_ff (%d) or seq_len", (unsigned long long)(need >> 20), config->seq_len,
+                        (unsigned long long)(MEMORY_BUDGET_BYTES >> 20), c->n_layers, c->d_model, c->d_ff);
+}
+
 Status trainer_start(Trainer* t, const Model* m, const TrainConfig* config, const uint8_t* text, int text_len) {
     if (!m->has_weights) return status_error("no model to train: configure one first");
     if (config->seq_len > m->config.max_tokens)
@@ -53,28 +67,29 @@ Status trainer_start(Trainer* t, const Model* m, const TrainConfig* config, cons
                             config->seq_len);
     if (config->task == TASK_TEXT && text_len < 2)
         return status_error("the text task needs a text of at least 2 bytes (it is %d)", text_len);
-    Status s = model_check_grad_run(&m->config, config->seq_len < 2 ? 2 : config->seq_len);
+    Status s = train_check_memory(&m->config, config);
     if (!s.ok) return s;
-    // on top of a gradient run: AdamW's two moments and the batch's gradient sum
-    uint64_t weights = model_weight_bytes(&m->config);
-    uint64_t need = 4 * weights + model_run_bytes(&m->config, config->seq_len < 2 ? 2 : config->seq_len, 1);
-    if (need > MEMORY_BUDGET_BYTES)
-        return status_error("training this model needs %llu MiB (weights, gradients, AdamW's two moments, the batch's "
-                            "gradient sum and a run of seq_len %d), over the %llu MiB limit: lower n_layers (%d), "
-                            "d_model (%d), d_ff (%d) or seq_len", (unsigned long long)(need >> 20), config->seq_len,
-                            (unsigned long long)(MEMORY_BUDGET_BYTES >> 20), m->config.n_layers, m->config.d_model,
-                            m->config.d_ff);
     size_t floats = m->weight_floats;
-    float *mo = mem_calloc(floats, sizeof(float)), *ve = mem_calloc(floats, sizeof(float));
-    float* sum = mem_alloc(floats * sizeof(float));
     uint8_t* copy = mem_alloc(text_len > 0 ? (size_t)text_len : 1);
-    if (!mo || !ve || !sum || !copy) {
-        free(mo), free(ve), free(sum), free(copy);
-        return status_error("out of memory for the optimizer state (%zu MiB)", (3 * floats * sizeof(float)) >> 20);
+    if (!copy) return status_error("out of memory for the training text");
+    if (t->m && t->floats == floats) {  // a restart of the same shape: the same buffers, zeroed
+        free(t->text);
+        float *mo = t->m, *ve = t->v, *sum = t->grad_sum;
+        memset(t, 0, sizeof *t);
+        t->m = mo, t->v = ve, t->grad_sum = sum;
+        memset(mo, 0, floats * sizeof(float)), memset(ve, 0, floats * sizeof(float));
+    } else {  // the old state goes first: the new one may need its room
+        trainer_release(t);
+        t->m = mem_calloc(floats, sizeof(float)), t->v = mem_calloc(floats, sizeof(float));
+        t->grad_sum = mem_alloc(floats * sizeof(float));
+        if (!t->m || !t->v || !t->grad_sum) {
+            free(copy);
+            trainer_release(t);
+            return status_error("out of memory for the optimizer state (%zu MiB)", (3 * floats * sizeof(float)) >> 20);
+        }
     }
-    trainer_release(t);
     t->config = *config;
-    t->m = mo, t->v = ve, t->grad_sum = sum, t->floats = floats;
+    t->floats = floats;
     if (text_len > 0) memcpy(copy, text, (size_t)text_len);
     t->text = copy, t->text_len = text_len;
     t->beta1_power = t->beta2_power = 1.0f;
@@ -126,46 +141,53 @@ Status trainer_step(Trainer* t, Model* m) {
     return status_ok();
 }
 
-int model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out) {
+Status model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out, int* written) {
     int limit = m->config.max_tokens;
+    *written = 0;
+    if (prompt_len < 1 || prompt_len > limit)
+        return status_error("the prompt must be 1 to %d bytes (max_tokens); it is %d", limit, prompt_len);
     uint8_t* seq = mem_alloc((size_t)limit);
-    if (!seq || prompt_len < 1 || prompt_len > limit) { free(seq); return 0; }
+    if (!seq) return status_error("out of memory for the continuation");
     memcpy(seq, prompt, (size_t)prompt_len);
-    int len = prompt_len, written = 0, probes = m->probes_off;
+    int len = prompt_len, probes = m->probes_off;
+    Status s = status_ok();
     m->probes_off = 1;  // only the logits are needed
-    while (written < n && len < limit) {
-        if (!model_forward(m, seq, len).ok) break;
+    while (*written < n && len < limit) {
+        s = model_forward(m, seq, len);
+        if (!s.ok) break;
         const float* logits = probe_at(m->probe_block, &m->layout, PROBE_logits, len - 1, 0);
         int best = 0;
         for (int v = 1; v < VOCAB; v++) best = logits[v] > logits[best] ? v : best;
         seq[len++] = (uint8_t)best;
-        out[written++] = (uint8_t)best;
+        out[(*written)++] = (uint8_t)best;
     }
     m->probes_off = probes;
     free(seq);
-    return written;
+    return s;
 }
 
-int train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* full_len) {
+Status train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* prompt_len, int* full_len) {
     const TrainConfig* c = &t->config;
+    *prompt_len = *full_len = 0;
     if (c->task == TASK_TEXT) {
         int full = t->text_len < c->seq_len ? t->text_len : c->seq_len;
         memcpy(out, t->text, (size_t)full);
         *full_len = full;
-        return full < 8 ? full : 8;
+        *prompt_len = full < 8 ? full : 8;
+        return status_ok();
     }
     // its own stream, apart from the training data's: the k-th problem of seed
     Rng rng = rng_for_tensor(seed ^ (uint64_t)k * 0x9E3779B97F4A7C15ull, "sample");
     Example* e = mem_alloc(sizeof *e);
-    if (!e || !task_example(e, (TaskKind)c->task, &rng, c->seq_len, t->text, t->text_len).ok) {
-        free(e);
-        *full_len = 0;
-        return 0;
+    if (!e) return status_error("out of memory for a sample");
+    Status s = task_example(e, (TaskKind)c->task, &rng, c->seq_len, t->text, t->text_len);
+    if (s.ok) {
+        int len = 0;
+        while (len < e->len && e->mask[len] == 0.0f) len++;  // up to the first scored prediction
+        memcpy(out, e->bytes, (size_t)e->len);
+        *full_len = e->len;
+        *prompt_len = len + 1;
     }
-    int len = 0;
-    while (len < e->len && e->mask[len] == 0.0f) len++;  // up to the first scored prediction
-    memcpy(out, e->bytes, (size_t)e->len);
-    *full_len = e->len;
     free(e);
-    return len + 1;
+    return s;
 }

@@ -48,6 +48,9 @@ typedef struct {
 
 void trainer_init(Trainer* t);
 void trainer_release(Trainer* t);
+// Whether training this config fits the memory budget (a gradient run of
+// seq_len, AdamW's moments, the gradient sum and a snapshot of the weights).
+Status train_check_memory(const Config* c, const TrainConfig* config);
 // Starts over: zero moments, step 0, the data stream seeded from the model's
 // seed. Refuses (and changes nothing) when the config does not fit the model.
 Status trainer_start(Trainer* t, const Model* m, const TrainConfig* config, const uint8_t* text, int text_len);
@@ -59,11 +62,11 @@ double train_lr_at(const TrainConfig* c, int64_t step);
 // A sample that shows what was learned: the k-th fresh problem of the task
 // (from its own stream of `seed`), or the text's start. out (seq_len bytes)
 // gets the whole example, *full_len its length; returns the prompt's length:
-// the problem up to its answer, or the text's first 8 bytes (0 if none).
-int train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* full_len);
+// the problem up to its answer, or the text's first 8 bytes, in *prompt_len.
+Status train_sample(uint8_t* out, const Trainer* t, uint64_t seed, int k, int* prompt_len, int* full_len);
 
-// Greedy continuation: up to n bytes after prompt (stops at max_tokens);
-// returns how many were written to out.
-int model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out);
+// Greedy continuation: up to n bytes after prompt (stops at max_tokens),
+// *written of them to out.
+Status model_continue(Model* m, const uint8_t* prompt, int prompt_len, int n, uint8_t* out, int* written);
 
 #endif

@@ -102,11 +102,18 @@ EXPORT const uint8_t* ns_continue(Api* api, int k, int n) {
         done(api, status_error("out of memory"));
         return NULL;
     }
-    int len = train_sample(sample, &api->trainer, m->weights_config.seed, k, &full);
+    int len = 0, got = 0;
+    Status s = train_sample(sample, &api->trainer, m->weights_config.seed, k, &len, &full);
     if (n <= 0) n = full - len;
     if (n > 1024) n = 1024;
-    memcpy(api->continuation, sample, (size_t)len);
-    int got = len ? model_continue(m, sample, len, n, api->continuation + len) : 0;
+    if (s.ok) memcpy(api->continuation, sample, (size_t)len);
+    if (s.ok && len) s = model_continue(m, sample, len, n, api->continuation + len, &got);
+    if (!s.ok) {
+        free(sample);
+        m->T = 0;
+        done(api, s);
+        return NULL;
+    }
     memcpy(api->continuation + len + got, sample + len, (size_t)(full - len));  // the expected answer
     free(sample);
     api->continuation_prompt = len;

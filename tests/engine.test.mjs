@@ -238,3 +238,15 @@ test('a refused run changes nothing; save() makes earlier runs stale; a loaded f
   model.free();
   assert.equal(simd.model().config.d_ff, 256, 'd_ff is resolved even before the first run');
 });
+
+test('numbers are decimal as a person writes them: no spaces, "+", hex, inf or NUL bytes slip through', async () => {
+  const scope = await loadSimd();
+  for (const [name, value] of [['n_layers', '+5'], ['n_layers', ' 5'], ['n_layers', '5 '], ['n_layers', '0x5'], ['n_layers', '5\u00002'],
+    ['init_std', '0x1p-3'], ['init_std', ' 0.1'], ['init_std', 'inf'], ['init_std', '1e999'], ['init_std', '.'], ['norm_eps', '1e'],
+    ['seed', '1\u00002'], ['seed', '-1']])
+    assert.match(scope.checkField(name, value) ?? 'accepted', new RegExp(`^${name} must be`), `${name}=${JSON.stringify(value)}`);
+  assert.match(scope.checkTrainField('lr', '0x1') ?? 'accepted', /^lr must be/);
+  for (const [name, value] of [['n_layers', '5'], ['init_std', '.5'], ['init_std', '5.'], ['init_std', '2E-3'], ['norm_eps', '1e-05'],
+    ['rope_theta', '1e+4'], ['seed', '18446744073709551615']])
+    assert.equal(scope.checkField(name, value), null, `${name}=${value}`);
+});

@@ -344,6 +344,22 @@ test('a panel exports as PNG and the run as JSON', async () => {
     assert.equal(download.suggestedFilename(), `normscope-${panel}.png`);
     assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'PNG magic');
     assert.ok(bytes.length > 5000, `${panel} PNG has content (${bytes.length} bytes)`);
+    // the plot itself was painted: inside its first SVG's box (or canvas's), ink where the screen has ink
+    const ink = await page.evaluate(async ([name, png]) => {
+      const section = document.querySelector('norm-scope').shadowRoot.querySelector(`section[data-panel=${name}]`);
+      const plot = section.querySelector('.body svg, .body canvas');
+      const box = section.getBoundingClientRect(), r = plot.getBoundingClientRect();
+      const image = await createImageBitmap(new Blob([new Uint8Array(png)], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(image.width, image.height);
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(image, 0, 0);
+      const x = Math.round((r.left - box.left) * 2), y = Math.round((r.top - box.top) * 2);
+      const { data } = ctx.getImageData(x, y, Math.round(r.width * 2), Math.round(r.height * 2));
+      let dark = 0;
+      for (let i = 0; i < data.length; i += 4) dark += data[i] + data[i + 1] + data[i + 2] < 600;
+      return { dark, total: data.length / 4 };
+    }, [panel, [...bytes]]);
+    assert.ok(ink.dark > ink.total * 0.01, `${panel}: the exported plot is blank (${ink.dark} of ${ink.total} pixels inked)`);
     await download.saveAs(`${shots}/export-${panel}.png`);
   }
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export run as JSON' }).click()]);

@@ -36,14 +36,22 @@ const WRONG = ['', ' ', '-1', 'abc', '1.5', '1e999', 'NaN', '-Infinity', '0x10',
 const TEXT_PARTS = ['The quick brown fox ', 'LayerNorm', ' ', '\u0000', '\u0007\t\n\r', '\u202e', 'naïve ', '日本語',
   '😀👍🏽', '\ud800', '<script>alert(1)</script>', '&amp;', '"\'`', 'x'.repeat(50)];
 
-/** One change: { name, value } for a field of `fields` (the page's state table). */
+/**
+ * One change: a list of { name, value } for fields of `fields` (the page's
+ * state table) — one field, or, one time in fifty, a model far over the
+ * memory cap (every size field at its largest at once).
+ */
 export function randomChange(random, fields, { only = null } = {}) {
+  if (random() < 0.02) return Object.entries(HUGE).map(([name, value]) => ({ name, value }));
+  return [randomValue(random, fields, only)];
+}
+
+function randomValue(random, fields, only) {
   const pick = (list) => list[Math.floor(random() * list.length)];
   const pool = only ? fields.filter(only) : fields;
   const field = pick(pool);
   const r = random();
-  if (r < 0.02 && HUGE[field.name]) return { name: field.name, value: HUGE[field.name] };
-  if (r < 0.15) return { name: field.name, value: pick(WRONG) };
+  if (r < 0.13) return { name: field.name, value: pick(WRONG) };
   if (field.kind === 'text') {
     let text = '';
     for (let n = 1 + Math.floor(random() * 4); n > 0; n--) text += pick(TEXT_PARTS);
@@ -57,7 +65,7 @@ export function randomChange(random, fields, { only = null } = {}) {
   return { name: field.name, value: pick(SMALL[field.name] ?? [String(field.default)]) };
 }
 
-/** Every part of a message names a field of the table (the rule for all messages). */
+/** A message names a field of the table as a whole word (the rule for all messages). */
 export function namesAField(message, fields) {
-  return fields.some((f) => message.includes(f.name));
+  return fields.some((f) => new RegExp(`(^|[^a-z_])${f.name}([^a-z_]|$)`).test(message));
 }

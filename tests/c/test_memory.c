@@ -107,6 +107,32 @@ static Status op_training(Model* m, Trainer* t, Outcome* out) {
     return s;
 }
 
+static Status op_grad_files(Model* m, Trainer* t, Outcome* out) {
+    Status s = op_gradients(m, t, out);
+    uint8_t* file = NULL;
+    size_t n = 0;
+    Text json = {0};
+    if (s.ok) s = checkpoint_save_grads(m, &file, &n);
+    if (s.ok) s = report_grad_norms_json(m, &json);
+    if (s.ok && json.failed) s = status_error("out of memory writing JSON");
+    out->bytes = n + json.len;
+    free(file), free(json.data);
+    return s;
+}
+
+static Status op_sample(Model* m, Trainer* t, Outcome* out) {
+    Config c = small_config();
+    TrainConfig tc = small_training();
+    Status s = model_configure(m, &c);
+    if (s.ok) s = trainer_start(t, m, &tc, NULL, 0);
+    uint8_t prompt[EXAMPLE_MAX], answer[16];
+    int len = 0, full = 0, got = 0;
+    if (s.ok) s = train_sample(prompt, t, 5, 0, &len, &full);
+    if (s.ok) s = model_continue(m, prompt, len, 6, answer, &got);
+    if (s.ok) out->value = answer[0] + 256.0 * answer[got - 1], out->bytes = (size_t)(len + got);
+    return s;
+}
+
 // Fails each allocation of `op` in turn, on fresh objects; after each failure
 // the same objects redo the operation and must match the clean run.
 static void walk_failures(const char* name, Operation op) {
@@ -192,11 +218,122 @@ static void test_cap(void) {
     model_release(&m);
 }
 
+// What the budget checks count is what is allocated, for every kind of model.
+static void test_weight_bytes_exact(void) {
+    const char* norms[] = {"layernorm", "rmsnorm", "none"};
+    const char* placements[] = {"pre", "post"};
+    const char* activations[] = {"gelu", "relu", "swiglu"};
+    const char* positions[] = {"rope", "sinusoidal", "learned", "none"};
+    const char* shapes[][2] = {{"16", "2"}, {"12", "3"}, {"40", "5"}};
+    int checked = 0;
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 2; b++)
+            for (int c = 0; c < 3; c++)
+                for (int d = 0; d < 4; d++)
+                    for (int e = 0; e < 3; e++) {
+                        Config cfg;
+                        config_defaults(&cfg);
+                        config_set(&cfg, "n_layers", "3"), config_set(&cfg, "norm", norms[a]);
+                        config_set(&cfg, "placement", placements[b]), config_set(&cfg, "activation", activations[c]);
+                        config_set(&cfg, "pos", positions[d]), config_set(&cfg, "d_model", shapes[e][0]);
+                        config_set(&cfg, "n_heads", shapes[e][1]), config_set(&cfg, "max_tokens", "37");
+                        config_set(&cfg, "pos", positions[d]), config_set(&cfg, "d_ff", e == 2 ? "27" : "auto");
+                        if (!config_validate(&cfg).ok) continue;
+                        Model m;
+                        model_init(&m);
+                        CHECK(model_configure(&m, &cfg).ok, "configure");
+                        CHECK(model_weight_bytes(&cfg) == m.weight_floats * sizeof(float),
+                              "model_weight_bytes %llu, allocated %zu (%s/%s/%s/%s d=%s)",
+                              (unsigned long long)model_weight_bytes(&cfg), m.weight_floats * sizeof(float), norms[a],
+                              placements[b], activations[c], positions[d], shapes[e][0]);
+                        model_release(&m);
+                        checked++;
+                    }
+    CHECK(checked > 150, "only %d configs", checked);
+}
+
+// A failed allocation of new weights keeps the old ones, whether they came
+// from the seed or a file; a failed resume never leaves old moments on new weights.
+static void test_failure_keeps_model(void) {
+    Model m, source;
+    model_init(&m), model_init(&source);
+    Config c = small_config(), other = small_config();
+    config_set(&other, "n_layers", "3");
+    config_validate(&other);
+    CHECK(model_configure(&source, &other).ok, "configure the source");
+    uint8_t* file = NULL;
+    size_t n = 0;
+    CHECK(checkpoint_save(&source, &file, &n).ok, "save");
+    CHECK(model_configure(&m, &c).ok && model_forward(&m, TEXT, TEXT_LEN).ok, "configure");
+    float before = m.probe_block[m.layout.arrays[PROBE_logits].offset + 3];
+    for (long k = 1; k <= 3; k++) {  // the layer array, the table, the block
+        mem_fail_at(k);
+        Status s = model_configure(&m, &other);
+        mem_fail_at(0);
+        CHECK(!s.ok && strstr(s.message, "the model is kept"), "allocation %ld: %s", k, s.message);
+        CHECK(m.has_weights && m.config.n_layers == 2 && model_forward(&m, TEXT, TEXT_LEN).ok &&
+                  m.probe_block[m.layout.arrays[PROBE_logits].offset + 3] == before,
+              "allocation %ld: the old weights run as before", k);
+    }
+    CHECK(checkpoint_load(&m, file, n).ok && m.weights_from_file, "load");
+    CHECK(model_forward(&m, TEXT, TEXT_LEN).ok, "run the file");
+    float loaded = m.probe_block[m.layout.arrays[PROBE_logits].offset + 3];
+    Config seeded = small_config();
+    config_set(&seeded, "d_model", "32");
+    config_validate(&seeded);
+    for (long k = 1; k <= 3; k++) {
+        mem_fail_at(k);
+        Status s = model_configure(&m, &seeded);
+        mem_fail_at(0);
+        CHECK(!s.ok && m.weights_from_file && m.config.n_layers == 3, "allocation %ld: the file's model stays", k);
+        CHECK(model_forward(&m, TEXT, TEXT_LEN).ok && m.probe_block[m.layout.arrays[PROBE_logits].offset + 3] == loaded,
+              "allocation %ld: the file's weights run as before", k);
+    }
+    free(file);
+    // a resume whose optimizer state cannot be allocated stops the trainer
+    Trainer t;
+    trainer_init(&t);
+    TrainConfig tc = small_training();
+    CHECK(model_configure(&source, &other).ok && trainer_start(&t, &source, &tc, NULL, 0).ok && trainer_step(&t, &source).ok,
+          "train the source");
+    CHECK(checkpoint_save_training(&source, &t, &file, &n).ok, "save training");
+    Trainer running;
+    trainer_init(&running);
+    CHECK(trainer_start(&running, &m, &tc, NULL, 0).ok, "a trainer on the other model");
+    int failed = 0;
+    for (long k = 1; k < 5000 && !failed; k++) {  // find the optimizer state's allocations: past the weights'
+        Model target;
+        model_init(&target);
+        CHECK(model_configure(&target, &c).ok, "target");
+        Trainer again;
+        trainer_init(&again);
+        CHECK(trainer_start(&again, &target, &tc, NULL, 0).ok, "a running trainer");
+        mem_fail_at(k);
+        Status s = checkpoint_load_training(&target, &again, file, n, NULL, 0);
+        int hit = mem_failed();
+        mem_fail_at(0);
+        if (hit && strstr(s.message, "training cannot resume")) {
+            failed = 1;
+            CHECK(target.weights_from_file && target.config.n_layers == 3, "the file's weights are loaded");
+            CHECK(!again.m && !trainer_step(&again, &target).ok, "the trainer is stopped, not stepping old moments");
+        }
+        trainer_release(&again), model_release(&target);
+    }
+    CHECK(failed, "no allocation of the resumed optimizer state was failed");
+    free(file);
+    trainer_release(&t), trainer_release(&running);
+    model_release(&m), model_release(&source);
+}
+
 void test_memory(void) {
+    test_weight_bytes_exact();
+    test_failure_keeps_model();
     test_cap();
     walk_failures("forward", op_forward);
     walk_failures("gradients", op_gradients);
     walk_failures("report", op_report);
     walk_failures("checkpoint", op_checkpoint);
     walk_failures("training", op_training);
+    walk_failures("gradient files", op_grad_files);
+    walk_failures("sample", op_sample);
 }

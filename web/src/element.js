@@ -579,6 +579,7 @@ export class NormScopeElement extends HTMLElement {
   async loadWeights(file, { shipped = false } = {}) {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
+      if (!this.ready) return;  // removed while the file was read: nothing to load it into
       const config = this.modelA.load(bytes);
       // a file replaces whatever was training; a file of one's own is not the shipped checkpoint
       this.training.stop();

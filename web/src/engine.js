@@ -296,7 +296,9 @@ export class Model {
     const ptrs = [];
     try {
       for (const s of strings) {
-        const bytes = encoder.encode(s);
+        // C reads up to the first NUL: one inside would cut the value short
+        // ("12\0abc" read as "12"), so it becomes U+FFFD, which C then refuses whole
+        const bytes = encoder.encode(s.replaceAll('\0', '\uFFFD'));
         const ptr = this.wasm.ns_malloc(bytes.length + 1) >>> 0;
         if (!ptr) throw new Error(`normscope: out of memory for a ${bytes.length}-byte string`);
         ptrs.push(ptr);

@@ -68,7 +68,9 @@ function rangeText(field) {
  */
 export function parseField(field, text) {
   if (field.config || field.train) return { value: String(text) };
-  const bad = () => ({ error: `${field.name} must be ${rangeText(field)} (got "${String(text).slice(0, 40)}")` });
+  // the quoted value keeps a message to one line, as C's do
+  const quoted = String(text).slice(0, 40).replace(/[\u0000-\u001f\u007f]/g, '?');
+  const bad = () => ({ error: `${field.name} must be ${rangeText(field)} (got "${quoted}")` });
   switch (field.kind) {
     case 'text':
       return { value: String(text) };
