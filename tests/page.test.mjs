@@ -451,3 +451,32 @@ test('each panel draws at 1280 and 400 px wide (screenshots in build/shots/)', a
     await page.close();
   }
 });
+
+test('a moved element keeps its models and its training; a removed one stops training and frees its models', async () => {
+  const { page, problems } = await open('index.html?n_layers=2&task=copy&seq_len=16&batch_size=4&panels=train');
+  await page.getByRole('button', { name: 'Play' }).click();
+  const steps = () => page.evaluate(() => document.querySelector('norm-scope').training.steps);
+  await page.waitForFunction(() => document.querySelector('norm-scope').training.steps > 5);
+  const moved = await page.evaluate(() => {
+    const el = document.querySelector('norm-scope');
+    const model = el.modelA;
+    const box = document.createElement('div');
+    document.body.append(box);
+    box.append(el);  // out and back in within one task: a move
+    return new Promise((done) => setTimeout(() => done({ same: el.modelA === model, worker: !!el.training.worker }), 50));
+  });
+  assert.deepEqual(moved, { same: true, worker: true });
+  const before = await steps();
+  await page.waitForFunction((n) => document.querySelector('norm-scope').training.steps > n + 5, before);
+  const inUse = () => page.evaluate(() => customElements.get('norm-scope').scope.memory().inUse);
+  const held = await inUse();
+  const removed = await page.evaluate(() => {
+    const el = document.querySelector('norm-scope');
+    el.remove();
+    return new Promise((done) => setTimeout(() => done({ worker: !!el.training.worker, model: el.modelA, ready: el.ready }), 50));
+  });
+  assert.deepEqual(removed, { worker: false, model: null, ready: false });
+  assert.ok(await inUse() < held, 'the removed element gave its models back');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -88,9 +88,13 @@ export class NormScopeElement extends HTMLElement {
   }
 
   disconnectedCallback() {
-    this.training?.stop();  // a removed element stops training (its worker ends)
-    // moved, not removed, if it is back by the next task: keep its models then
-    setTimeout(() => { if (!this.isConnected) this.release(); });
+    // moved, not removed, if it is back by the next task: keep its models and
+    // its training then; removed, it stops training (its worker ends) and frees them
+    setTimeout(() => {
+      if (this.isConnected) return;
+      this.training?.stop();
+      this.release();
+    });
   }
 
   /**
