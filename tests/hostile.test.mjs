@@ -199,7 +199,7 @@ test('when the instance cannot grow (memory held elsewhere), a run that fits the
   const config = { n_layers: 8, d_model: 512, n_heads: 8, d_ff: 2048 };  // ~100 MiB in all: within the budget
   const hold = scope.wasm.ns_malloc(450 * 2 ** 20) >>> 0;                 // ... but not beside 450 MiB
   assert.ok(hold, 'the 450 MiB block fits under the cap');
-  assert.throws(() => model.run(config, 'held'), /out of memory/);
+  assert.throws(() => model.run(config, 'held'), /out of memory.*: the models in this instance share 512 MiB; a smaller n_layers, d_model or d_ff/);
   assert.equal(model.run({ n_layers: 2 }, 'small still runs').nTokens, 16);
   scope.wasm.ns_free(hold);
   assert.equal(model.run(config, 'room again').nTokens, 10);

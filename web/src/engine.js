@@ -323,7 +323,12 @@ export class Model {
     const ptr = this.wasm.ns_error(this.ptr) >>> 0;
     const bytes = new Uint8Array(this.wasm.memory.buffer, ptr, 256);
     const end = bytes.indexOf(0);
-    return decoder.decode(bytes.subarray(0, end < 0 ? 256 : end));
+    const message = decoder.decode(bytes.subarray(0, end < 0 ? 256 : end));
+    // A request within the budget that found the instance full: the models in
+    // it (a page may hold several) share the cap. Say what frees memory.
+    if (!message.startsWith('out of memory')) return message;
+    return `${message}: the models in this instance share ${this.wasm.ns_memory_cap() / 2 ** 20} MiB; ` +
+      'a smaller n_layers, d_model or d_ff, a shorter text, or fewer models (compare off) frees it';
   }
 }
 

@@ -17,6 +17,7 @@ export class Training {
     this.stepsPerSec = 0;
     this.lr = 0;
     this.playing = false;
+    this.pausing = false;
     this.samples = null;    // per run: { prompt, continuation } bytes
     this.error = null;
   }
@@ -43,6 +44,9 @@ export class Training {
 
   pause() {
     this.playing = false;
+    // steps already under way still report; "paused" once the worker's answer
+    // (a snapshot, posted after them) arrives
+    this.pausing = Boolean(this.worker);
     this.worker?.postMessage({ type: 'pause' });
   }
 
@@ -65,6 +69,7 @@ export class Training {
       this.lr = message.lr;
       this.onProgress();
     } else if (message.type === 'snapshot') {
+      if (!this.playing) this.pausing = false;
       this.steps = message.steps;
       this.samples = message.samples;
       this.onWeights(message.weights, message.steps);
@@ -73,6 +78,7 @@ export class Training {
 
   fail(message) {
     this.playing = false;
+    this.pausing = false;
     this.error = message;
     this.onError(message);
   }

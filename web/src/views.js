@@ -182,7 +182,7 @@ const text = (bytes) => Array.from(bytes ?? [], (byte) => (byte >= 32 && byte < 
 function train({ training, state, labels }) {
   const pair = state.compare !== 'off' && state.compare !== 'init';
   return {
-    started: Boolean(training.worker), playing: training.playing, steps: training.steps, stepsPerSec: training.stepsPerSec,
+    started: Boolean(training.worker), playing: training.playing, pausing: training.pausing, steps: training.steps, stepsPerSec: training.stepsPerSec,
     lr: training.lr, error: training.error, task: state.task, history: training.history,
     labels: { a: labels.a, b: pair ? labels.b : null },
     samples: (training.samples ?? []).map((s) => ({ prompt: text(s.prompt), continuation: text(s.continuation), expected: text(s.expected) })),

@@ -95,7 +95,7 @@ export function render(container, view, ctx) {
   };
   status.textContent = view.error ? `Training stopped: ${view.error}`
     : !view.started ? 'Not started: press Play (or Step) to train from the weights shown.'
-      : `step ${view.steps}${view.playing ? ` · ${formatNumber(view.stepsPerSec)} steps/s` : ' · paused'} · learning rate ` +
+      : `step ${view.steps}${view.playing ? ` · ${formatNumber(view.stepsPerSec)} steps/s` : view.pausing ? ' · pausing…' : ' · paused'} · learning rate ` +
         `${formatNumber(view.lr)} · loss (last 20 steps) ${runs.map(([w, h]) => `${view.labels[w] ?? ''} ${formatNumber(recent(h))}`).join(' · ')}`;
   container.append(status);
 
