@@ -119,10 +119,13 @@ function phasors(box, view) {
         .attr('d', `M${ra * Math.cos(start)},${-ra * Math.sin(start)}A${ra},${ra} 0 ${sweep > Math.PI ? 1 : 0} 0 ` +
           `${ra * Math.cos(end)},${-ra * Math.sin(end)}`);
     }
-    g.append('line').attr('x2', a * s).attr('y2', -b * s).attr('stroke', COLOR_A).attr('stroke-width', 2)
-      .attr('stroke-dasharray', '4 2').attr('marker-end', 'url(#rope-head-before)');
-    g.append('line').attr('x2', a2 * s).attr('y2', -b2 * s).attr('stroke', COLOR_B).attr('stroke-width', 2.5)
-      .attr('marker-end', 'url(#rope-head-after)');
+    // NaN or Inf in q (an overflowing model): no arrow to draw; the label still says the angle
+    if ([a, b, a2, b2, s].every(Number.isFinite)) {
+      g.append('line').attr('x2', a * s).attr('y2', -b * s).attr('stroke', COLOR_A).attr('stroke-width', 2)
+        .attr('stroke-dasharray', '4 2').attr('marker-end', 'url(#rope-head-before)');
+      g.append('line').attr('x2', a2 * s).attr('y2', -b2 * s).attr('stroke', COLOR_B).attr('stroke-width', 2.5)
+        .attr('marker-end', 'url(#rope-head-after)');
+    }
     const turns = r.angle[i] / TAU;
     g.append('text').attr('class', 'axis-label').attr('y', radius + 13).attr('text-anchor', 'middle')
       .style('font-weight', 600).text(`pair ${i}`);

@@ -41,8 +41,8 @@ function bars(container, label, values, other, width, say) {
     .attr('fill', COLOR_A)
     .on('mousemove', (e, v) => say(`${label.split(':')[0]} feature ${values.indexOf(v)}: ${formatNumber(v)}`));
   if (other)
-    f.g.append('g').selectAll('line').data(other).join('line')
-      .attr('x1', (v, i) => x(i)).attr('x2', (v, i) => x(i) + w).attr('y1', (v) => y(v)).attr('y2', (v) => y(v))
+    f.g.append('g').selectAll('line').data(Array.from(other, (v, i) => [i, v]).filter(([, v]) => Number.isFinite(v))).join('line')
+      .attr('x1', ([i]) => x(i)).attr('x2', ([i]) => x(i) + w).attr('y1', ([, v]) => y(v)).attr('y2', ([, v]) => y(v))
       .attr('stroke', COLOR_B).attr('stroke-width', 2);
   const m = mean(values), r = rms(values);
   const mark = (v, dash, text) => {
