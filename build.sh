@@ -56,13 +56,14 @@ build_native() {
 }
 
 build_wasm() {
-  say "building web/dist/normscope.wasm (WASM SIMD) and build/normscope-scalar.wasm"
+  say "building web/dist/normscope.wasm (WASM SIMD) and web/dist/normscope-scalar.wasm (for engines without SIMD)"
   mkdir -p web/dist build
   # shellcheck disable=SC2086
   emcc $EMFLAGS -msimd128 $C_SOURCES c/wasm_api.c c/train_api.c c/kernel_api.c -o web/dist/normscope.wasm
-  # the same code without SIMD: the reference the SIMD build is held to
+  # the same code without SIMD: what the loader picks where WASM SIMD is missing,
+  # and the reference the SIMD build is held to
   # shellcheck disable=SC2086
-  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c c/train_api.c c/kernel_api.c -o build/normscope-scalar.wasm
+  emcc $EMFLAGS -fno-vectorize -fno-slp-vectorize $C_SOURCES c/wasm_api.c c/train_api.c c/kernel_api.c -o web/dist/normscope-scalar.wasm
 }
 
 build_web() {

@@ -7,7 +7,7 @@ import { NormScope } from '../web/dist/normscope.js';
 export const root = fileURLToPath(new URL('../', import.meta.url));
 export const cliPath = `${root}build/normscope`;
 export const asanCliPath = `${root}build/normscope-asan`;
-export const scalarWasm = new URL('../build/normscope-scalar.wasm', import.meta.url);
+export const scalarWasm = new URL('../web/dist/normscope-scalar.wasm', import.meta.url);
 
 export const loadSimd = () => NormScope.load();
 export const loadScalar = () => NormScope.load({ wasmUrl: scalarWasm });

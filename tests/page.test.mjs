@@ -480,3 +480,21 @@ test('a moved element keeps its models and its training; a removed one stops tra
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('without WASM SIMD the page loads the scalar build and shows the same numbers, bit for bit', async () => {
+  const json = async (page) => page.evaluate(() => JSON.stringify(document.querySelector('norm-scope').runs.a.toJSON({ full: true })));
+  const query = 'index.html?n_layers=3&norm=rmsnorm&placement=post&text=SIMD%20or%20not';
+  const page = await browser.newPage();
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
+  await page.addInitScript(() => { WebAssembly.validate = () => false; });  // an engine without SIMD, as the probe sees it
+  await page.goto(`${server.url}${query}`);
+  await page.waitForFunction(() => document.querySelector('norm-scope')?.runs);
+  assert.deepEqual(wasm, ['/normscope-scalar.wasm']);
+  assert.equal(await page.evaluate(() => customElements.get('norm-scope').scope.simd), false);
+  const { page: simdPage } = await open(query);
+  assert.equal(await simdPage.evaluate(() => customElements.get('norm-scope').scope.simd), true);
+  assert.equal(await json(page), await json(simdPage));
+  await page.close();
+  await simdPage.close();
+});

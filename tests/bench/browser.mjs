@@ -14,7 +14,7 @@ export async function benchBrowser(options = {}) {
     '--external:fs', '--external:path', '--external:worker_threads', '--external:perf_hooks', '--external:os',
     '--external:node:*']);
   cpSync(`${root}web/dist/normscope.wasm`, `${out}normscope.wasm`);
-  cpSync(`${root}build/normscope-scalar.wasm`, `${out}normscope-scalar.wasm`);
+  cpSync(`${root}web/dist/normscope-scalar.wasm`, `${out}normscope-scalar.wasm`);
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'])
     cpSync(`${root}node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`, `${out}tfjs/${f}`);
   writeFileSync(`${out}index.html`, '<!doctype html><link rel="icon" href="data:,"><script type="module" src="bench.js"></script>');

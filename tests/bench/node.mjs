@@ -8,6 +8,6 @@ export async function benchNode(options = {}) {
   await tf.setBackend('wasm');
   await tf.ready();
   const simd = await NormScope.load();
-  const scalar = await NormScope.load({ wasmUrl: new URL('../../build/normscope-scalar.wasm', import.meta.url) });
+  const scalar = await NormScope.load({ wasmUrl: new URL('../../web/dist/normscope-scalar.wasm', import.meta.url) });
   return runSuite({ simd, scalar, tf, where: `node ${process.version}`, log: (m) => console.error(m), ...options });
 }

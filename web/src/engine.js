@@ -23,10 +23,27 @@ function fieldText(value) {
   return String(value);
 }
 
+// The smallest module that uses WASM SIMD: one function returning a
+// v128.const. Browsers without SIMD (older Safari, some school devices)
+// reject it, and get the scalar build: the same C, the same numbers.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0,  // \0asm, version 1
+  1, 5, 1, 96, 0, 1, 123,        // types: () -> v128
+  3, 2, 1, 0,                    // one function of that type
+  10, 22, 1, 20, 0, 253, 12, ...new Array(16).fill(0), 11,  // body: v128.const 0; end
+]);
+
+/** Whether this engine runs WASM SIMD. */
+export const simdSupported = () => WebAssembly.validate(SIMD_PROBE);
+
 export class NormScope {
-  /** Loads the module. options.wasmUrl overrides the .wasm beside this file. */
+  /**
+   * Loads the module: the SIMD build where the engine has WASM SIMD, else the
+   * scalar one beside it. options.wasmUrl overrides the choice.
+   */
   static async load(options = {}) {
-    const url = new URL(options.wasmUrl ?? './normscope.wasm', import.meta.url);
+    const file = simdSupported() ? './normscope.wasm' : './normscope-scalar.wasm';
+    const url = new URL(options.wasmUrl ?? file, import.meta.url);
     const bytes = await fetchBytes(url);
     const { instance } = await WebAssembly.instantiate(bytes, {
       env: { emscripten_notify_memory_growth() {} },
