@@ -48,9 +48,10 @@ Status train_check_memory(const Config* c, const TrainConfig* config) {
     int seq = config->seq_len < 2 ? 2 : config->seq_len;
     Status s = model_check_grad_run(c, seq);
     if (!s.ok) return s;
-    // a gradient run, AdamW's two moments, the batch's gradient sum, and the
-    // weights' snapshot the page takes while training: 5 × the weights in all
-    uint64_t need = 4 * model_weight_bytes(c) + model_run_bytes(c, seq, 1);
+    // the weights and a gradient run (its buffers and a gradient per weight),
+    // AdamW's two moments, the batch's gradient sum, and the snapshot of the
+    // weights the page takes while training: 6 × the weights in all
+    uint64_t need = 5 * model_weight_bytes(c) + model_run_bytes(c, seq, 1);
     if (need <= MEMORY_BUDGET_BYTES) return status_ok();
     return status_error("training this model needs %llu MiB (weights, gradients, AdamW's two moments, the batch's "
                         "gradient sum, a snapshot and a run of seq_len %d), over the %llu MiB limit: lower n_layers "

@@ -48,8 +48,8 @@ typedef struct {
 
 void trainer_init(Trainer* t);
 void trainer_release(Trainer* t);
-// Whether training this config fits the memory budget (a gradient run of
-// seq_len, AdamW's moments, the gradient sum and a snapshot of the weights).
+// Whether training this config fits the memory budget: the weights, a
+// gradient run of seq_len, AdamW's moments, the gradient sum and a snapshot.
 Status train_check_memory(const Config* c, const TrainConfig* config);
 // Starts over: zero moments, step 0, the data stream seeded from the model's
 // seed. Refuses (and changes nothing) when the config does not fit the model.
