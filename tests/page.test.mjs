@@ -498,3 +498,15 @@ test('without WASM SIMD the page loads the scalar build and shows the same numbe
   await page.close();
   await simdPage.close();
 });
+
+test('an automated accessibility scan (axe-core) finds nothing on the page or the embed, wide and narrow', async () => {
+  const axe = readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8');
+  for (const [path, width] of [['index.html?compare=placement', 1280], ['index.html?compare=norm', 400], ['embed.html?panels=depth,vector,rope', 800]]) {
+    const { page, problems } = await open(path, { width });
+    await page.evaluate(axe);  // through the DevTools protocol: the page's CSP does not apply to the test's own script
+    const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    assert.deepEqual(violations.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes[0].target.join(' ')})`), [], `${path} at ${width} px`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+});
