@@ -237,7 +237,7 @@ static void test_weight_bytes_exact(void) {
                         config_set(&cfg, "placement", placements[b]), config_set(&cfg, "activation", activations[c]);
                         config_set(&cfg, "pos", positions[d]), config_set(&cfg, "d_model", shapes[e][0]);
                         config_set(&cfg, "n_heads", shapes[e][1]), config_set(&cfg, "max_tokens", "37");
-                        config_set(&cfg, "pos", positions[d]), config_set(&cfg, "d_ff", e == 2 ? "27" : "auto");
+                        config_set(&cfg, "d_ff", e == 2 ? "27" : "auto");
                         if (!config_validate(&cfg).ok) continue;
                         Model m;
                         model_init(&m);
