@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 C_SOURCES="c/config.c c/status.c c/memory.c c/rng.c c/kernels.c c/backward_kernels.c c/probes.c c/model.c c/forward.c c/backward.c c/tasks.c c/train.c c/json_parse.c
-           c/checkpoint.c c/text.c c/report.c c/rope_analysis.c"
+           c/checkpoint.c c/text.c c/report.c c/rope_analysis.c c/lens.c c/checks.c"
 # -ffp-contract=off: no fused multiply-add anywhere, so native, scalar WASM and
 # SIMD WASM round the same way and seeds give bit-identical weights.
 CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -ffp-contract=off"

@@ -32,6 +32,7 @@ static Status save_sources(const Model* m, const Source* sources, int n_sources,
     text_append(&header, "{\"__metadata__\":{\"format\":\"normscope\"%s", metadata);
     for (int i = 0; i < N_CONFIG_FIELDS; i++) {
         char value[64];
+        if (CONFIG_FIELDS[i].intervention) continue;  // what a learner does to the model is not part of it
         config_get(c, &CONFIG_FIELDS[i], value, sizeof value);
         text_append(&header, ",\"%s\":\"%s\"", CONFIG_FIELDS[i].name, value);
     }
@@ -130,7 +131,9 @@ static Status config_from_metadata(Config* c, const JsonNode* meta) {
     if (content && content->type == JSON_STRING && strcmp(content->string, "gradients") == 0)
         return status_error("this file holds gradients (--save-grad), not weights");
     for (const JsonNode* item = meta->child; item; item = item->next) {
-        if (!config_field(item->key)) continue;  // other tools' metadata (e.g. "format") is fine
+        const FieldSpec* f = config_field(item->key);
+        // other tools' metadata (e.g. "format") is fine; interventions are not the model's
+        if (!f || f->intervention) continue;
         if (item->type != JSON_STRING)
             return status_error("checkpoint metadata \"%s\" must be a string", item->key);
         Status s = config_set(c, item->key, item->string);

@@ -18,11 +18,15 @@ static void usage(void) {
     for (int i = 0; i < N_CONFIG_FIELDS; i++) {
         const FieldSpec* f = &CONFIG_FIELDS[i];
         char flag[64], range[96];
+        if (f->intervention && !CONFIG_FIELDS[i - 1].intervention)
+            printf("\ninterventions (the unmodified run is reported beside them as \"baseline\"):\n");
         snprintf(flag, sizeof flag, "--%s", f->name);
         for (char* p = flag; *p; p++) if (*p == '_') *p = '-';
         if (f->kind == FIELD_CHOICE) snprintf(range, sizeof range, "%s", f->choices);
         else if (f->kind == FIELD_INT) snprintf(range, sizeof range, "%g..%g", f->min, f->max);
+        else if (f->kind == FIELD_REAL && f->min < 0) snprintf(range, sizeof range, "0..%g", f->max);
         else if (f->kind == FIELD_REAL) snprintf(range, sizeof range, "> %g", f->min);
+        else if (f->kind == FIELD_PICK) snprintf(range, sizeof range, "%s", !f->choices ? "none | L" : f->choices[0] == '#' ? "none | L.H" : "none | L.attn_norm | L.ffn_norm | final_norm");
         else snprintf(range, sizeof range, "0..2^64-1");
         printf("  %-16s %-30s default %-12s %s\n", flag, range, f->fallback, f->help);
     }
@@ -110,7 +114,7 @@ int main(int argc, char** argv) {
     if (load) {
         if (shaping_flag) {
             snprintf(message, sizeof message, "%s cannot be combined with --load: the weights and their config come from "
-                     "the file (only n-heads, rope-theta, rope-pairing, residual, norm-eps may be changed)", shaping_flag);
+                     "the file (only n-heads, rope-theta, rope-pairing, residual, norm-eps and the interventions may be changed)", shaping_flag);
             return fail(2, message);
         }
         uint8_t* bytes = NULL;

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #define F(name, kind, lo, hi, choices, fallback, shapes, help) \
-    {#name, kind, offsetof(Config, name), lo, hi, choices, fallback, shapes, help}
+    {#name, kind, offsetof(Config, name), lo, hi, choices, fallback, shapes, help, 0}
+
+#define I(name, kind, choices, fallback, help) \
+    {#name, kind, offsetof(Config, name), 0, 0, choices, fallback, 0, help, 1}
 
 const FieldSpec CONFIG_FIELDS[] = {
     F(n_layers, FIELD_INT, 1, 96, NULL, "6", 1, "number of transformer blocks"),
@@ -28,6 +31,12 @@ const FieldSpec CONFIG_FIELDS[] = {
     F(init_std, FIELD_REAL, 0, 1e6, NULL, "0.02", 1, "std of the normal init; > 0"),
     F(seed, FIELD_U64, 0, 0, NULL, "1", 1, "random seed (0 to 2^64-1)"),
     F(max_tokens, FIELD_INT, 1, 1024, NULL, "128", 1, "longest text in bytes"),
+    I(skip_layer, FIELD_PICK, NULL, "none", "skip one block: its output is its input (none or a layer)"),
+    I(zero_head, FIELD_PICK, "#", "none", "zero one attention head's output (none or layer.head, e.g. 1.0)"),
+    I(remove_norm, FIELD_PICK, "attn_norm ffn_norm final_norm", "none",
+      "replace one norm by the identity (none, layer.attn_norm, layer.ffn_norm or final_norm)"),
+    {"residual_scale", FIELD_REAL, offsetof(Config, residual_scale), -1, 100, NULL, "1", 0,
+     "alpha: the residual skip path is alpha*x (DeepNet: (2N)^(1/4)); 0 to 100", 1},
 };
 const int N_CONFIG_FIELDS = (int)(sizeof CONFIG_FIELDS / sizeof CONFIG_FIELDS[0]);
 
@@ -154,6 +163,39 @@ bad:
                         f->name, value);
 }
 
+// "none", "L", "L.H" or "L.word" (see FIELD_PICK); the layer and head
+// ranges depend on other fields: config_validate checks them.
+static Status set_pick(void* c, const FieldSpec* f, const char* value) {
+    int* slot = (int*)((char*)c + f->offset);
+    const char* words = f->choices && strcmp(f->choices, "#") != 0 ? f->choices : NULL;
+    if (strcmp(value, "none") == 0) {
+        slot[0] = -1, slot[1] = 0;
+        return status_ok();
+    }
+    int alone = words ? choice_index(words, value) : -1;
+    if (alone >= 0 && strncmp(value, "final", 5) == 0) {
+        slot[0] = 0, slot[1] = alone;
+        return status_ok();
+    }
+    char layer[16] = {0};
+    const char* dot = strchr(value, '.');
+    size_t n = dot ? (size_t)(dot - value) : strlen(value);
+    int part = 0, ok = n > 0 && n < sizeof layer && (dot != NULL) == (f->choices != NULL);
+    if (ok) {
+        memcpy(layer, value, n);
+        ok = decimal(layer, 1) && layer[0] != '-' && n <= 3;
+    }
+    if (ok && dot && !words) ok = decimal(dot + 1, 1) && dot[1] != '-' && strlen(dot + 1) <= 3 && (part = atoi(dot + 1), 1);
+    if (ok && dot && words) ok = (part = choice_index(words, dot + 1)) >= 0 && strncmp(dot + 1, "final", 5) != 0;
+    if (!ok) {
+        const char* form = !f->choices ? "a layer number" : words ? "layer.attn_norm, layer.ffn_norm or final_norm"
+                                                                  : "layer.head (e.g. 1.0)";
+        return status_error("%s must be none or %s (got \"%.40s\")", f->name, form, value);
+    }
+    slot[0] = atoi(layer), slot[1] = part;
+    return status_ok();
+}
+
 Status config_set(Config* c, const char* name, const char* value) {
     const FieldSpec* f = config_field(name);
     if (!f) return status_error("unknown config field \"%.60s\"", name);
@@ -165,6 +207,7 @@ Status field_set(void* c, const FieldSpec* f, const char* value) {
     case FIELD_INT: return set_int(c, f, value);
     case FIELD_REAL: return set_real(c, f, value);
     case FIELD_U64: return set_u64(c, f, value);
+    case FIELD_PICK: return set_pick(c, f, value);
     case FIELD_CHOICE: {
         int index = choice_index(f->choices, value);
         if (index < 0) return status_error("%s must be one of: %s (got \"%.40s\")", f->name, f->choices, value);
@@ -182,6 +225,19 @@ Status config_validate(Config* c) {
     if (c->pos == POS_ROPE && config_head_dim(c) % 2 != 0)
         return status_error("head dim d_model/n_heads = %d must be even with pos=rope (RoPE rotates pairs)",
                             config_head_dim(c));
+    int last = c->n_layers - 1;
+    if (c->skip_layer[0] > last)
+        return status_error("skip_layer must be none or a layer from 0 to %d (got %d)", last, c->skip_layer[0]);
+    if (c->zero_head[0] > last || c->zero_head[1] >= c->n_heads)
+        return status_error("zero_head must be none or layer.head with layer 0 to %d and head 0 to %d (got %d.%d)",
+                            last, c->n_heads - 1, c->zero_head[0], c->zero_head[1]);
+    if (c->remove_norm[0] > last)
+        return status_error("remove_norm must be none, final_norm or a layer from 0 to %d with .attn_norm or "
+                            ".ffn_norm (got layer %d)", last, c->remove_norm[0]);
+    if (c->remove_norm[0] >= 0 && c->remove_norm[1] == NORM_PART_FINAL && (c->placement != PLACE_PRE || c->norm == NORM_NONE))
+        return status_error("remove_norm = final_norm needs a final norm: pre-norm with layernorm or rmsnorm "
+                            "(this model is %s-norm, norm %s)", c->placement == PLACE_PRE ? "pre" : "post",
+                            c->norm == NORM_LAYERNORM ? "layernorm" : c->norm == NORM_RMSNORM ? "rmsnorm" : "none");
     return status_ok();
 }
 
@@ -199,7 +255,27 @@ void field_get(const void* c, const FieldSpec* f, char* out, size_t cap) {
     }
     case FIELD_U64: snprintf(out, cap, "%llu", (unsigned long long)*(const uint64_t*)slot); break;
     case FIELD_CHOICE: choice_name(f->choices, *(const int*)slot, out, cap); break;
+    case FIELD_PICK: {
+        const int* pick = (const int*)slot;
+        const char* words = f->choices && strcmp(f->choices, "#") != 0 ? f->choices : NULL;
+        char word[32];
+        if (pick[0] < 0) snprintf(out, cap, "none");
+        else if (!f->choices) snprintf(out, cap, "%d", pick[0]);
+        else if (!words) snprintf(out, cap, "%d.%d", pick[0], pick[1]);
+        else if (choice_name(words, pick[1], word, sizeof word), strncmp(word, "final", 5) == 0) snprintf(out, cap, "%s", word);
+        else snprintf(out, cap, "%d.%s", pick[0], word);
+        break;
     }
+    }
+}
+
+int config_intervened(const Config* c) {
+    return c->skip_layer[0] >= 0 || c->zero_head[0] >= 0 || c->remove_norm[0] >= 0 || c->residual_scale != 1.0;
+}
+
+void config_clear_interventions(Config* c) {
+    for (int i = 0; i < N_CONFIG_FIELDS; i++)
+        if (CONFIG_FIELDS[i].intervention) field_set(c, &CONFIG_FIELDS[i], CONFIG_FIELDS[i].fallback);
 }
 
 int config_same_weights(const Config* a, const Config* b) {

@@ -32,9 +32,19 @@ typedef struct {
     double init_std;
     uint64_t seed;
     int max_tokens;
+    // Interventions (DESIGN.md, "Looking deeper"): behaviour, never weights,
+    // and not written to checkpoints. A pick is {layer, part}; layer −1 = none.
+    int skip_layer[2];      // {L, 0}
+    int zero_head[2];       // {L, H}
+    int remove_norm[2];     // {L, NORM_PART_ATTN | NORM_PART_FFN} or {0, NORM_PART_FINAL}
+    double residual_scale;  // α: the skip path is α·x (1 = the plain model)
 } Config;
 
-typedef enum { FIELD_INT, FIELD_REAL, FIELD_CHOICE, FIELD_U64 } FieldKind;
+enum { NORM_PART_ATTN, NORM_PART_FFN, NORM_PART_FINAL };
+
+// FIELD_PICK: "none", or a layer "L", "L.H" (choices "#") or "L.word"
+// (choices: words; a word starting "final" stands alone); stored as int[2].
+typedef enum { FIELD_INT, FIELD_REAL, FIELD_CHOICE, FIELD_U64, FIELD_PICK } FieldKind;
 
 typedef struct {
     const char* name;        // DESIGN.md field name (snake case)
@@ -45,6 +55,7 @@ typedef struct {
     const char* fallback;    // default, as text
     int shapes_weights;      // 1: changing it rebuilds the weights from the seed
     const char* help;
+    int intervention;        // 1: a what-if on the model: not saved in checkpoints, no gradients
 } FieldSpec;
 
 extern const FieldSpec CONFIG_FIELDS[];
@@ -65,5 +76,9 @@ void field_defaults(void* target, size_t size, const FieldSpec* table, int n);
 Status field_set(void* target, const FieldSpec* f, const char* value);
 void field_get(const void* target, const FieldSpec* f, char* out, size_t cap);
 int config_head_dim(const Config* c);
+// Whether any intervention field differs from its default.
+int config_intervened(const Config* c);
+// The config with every intervention back to its default (the unmodified model).
+void config_clear_interventions(Config* c);
 
 #endif

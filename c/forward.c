@@ -86,16 +86,24 @@ static LayerCache* cache_of(Model* m, int l) { return &m->act.layer[m->act.per_l
 
 // ---------------------------------------------------------------- layers
 
+// The norm a site applies: the config's, or none where remove_norm took it
+// out (part: NORM_PART_ATTN, NORM_PART_FFN or NORM_PART_FINAL).
+static int norm_kind(const Config* c, int layer, int part) {
+    int removed = c->remove_norm[0] >= 0 && c->remove_norm[1] == part &&
+                  (part == NORM_PART_FINAL || c->remove_norm[0] == layer);
+    return removed ? NORM_NONE : c->norm;
+}
+
 // One norm, recording mean, divisor and the normalized vector for the probes.
-static void norm_forward(const Config* c, float* out, float* normalized, float* mean, float* divisor,
+static void norm_forward(const Config* c, int kind, float* out, float* normalized, float* mean, float* divisor,
                          const float* x, const float* gamma, const float* beta, int T) {
     int d = c->d_model;
-    if (c->norm == NORM_LAYERNORM) {
+    if (kind == NORM_LAYERNORM) {
         layernorm(out, normalized, mean, divisor, x, gamma, beta, T, d, (float)c->norm_eps);
         return;
     }
     row_mean(mean, x, T, d);
-    if (c->norm == NORM_RMSNORM) {
+    if (kind == NORM_RMSNORM) {
         rmsnorm(out, normalized, divisor, x, gamma, T, d, (float)c->norm_eps);
         return;
     }
@@ -125,7 +133,8 @@ Status model_norm_probe(Model* m, int layer, int which, int token, float shift, 
     for (int i = 0; i < d; i++) sum_sq += (double)x[i] * x[i];
     float offset = (float)(shift * sqrt(sum_sq / d));
     for (int i = 0; i < d; i++) input[i] = x[i] * scale + offset;
-    norm_forward(c, output, normalized, out + 3 * d, out + 3 * d + 1, input, gamma, beta, 1);
+    int kind = norm_kind(c, layer, final ? NORM_PART_FINAL : which);
+    norm_forward(c, kind, output, normalized, out + 3 * d, out + 3 * d + 1, input, gamma, beta, 1);
     return status_ok();
 }
 
@@ -169,6 +178,8 @@ static void attention_forward(Model* m, int l, float* out, const float* x, int T
             weighted_sum(cache->heads + (size_t)t * d + (size_t)h * hd, row, cache->v + (size_t)h * hd, d, t + 1, hd);
         }
     }
+    if (c->zero_head[0] == l)  // the intervention: this head's output never reaches Wo
+        for (int t = 0; t < T; t++) memset(cache->heads + (size_t)t * d + (size_t)c->zero_head[1] * hd, 0, (size_t)hd * sizeof(float));
     matmul(out, cache->heads, p->wo, T, d, d);
 }
 
@@ -188,10 +199,35 @@ static void ffn_forward(Model* m, int l, float* out, const float* x, int T) {
     matmul(out, a->hidden, p->w2, T, d, ff);
 }
 
-// out = R·x + y: the residual add, or just y with residual off.
+// out = R·x + y: the residual add (R = residual_scale α, 1 for the plain
+// model), or just y with residual off.
 static void residual_add(const Config* c, float* out, const float* x, const float* y, int n) {
-    if (c->residual) vec_add_to(out, x, y, n);
-    else memcpy(out, y, (size_t)n * sizeof(float));
+    if (!c->residual) memcpy(out, y, (size_t)n * sizeof(float));
+    else if (c->residual_scale == 1.0) vec_add_to(out, x, y, n);
+    else {
+        float alpha = (float)c->residual_scale;
+        for (int i = 0; i < n; i++) out[i] = alpha * x[i] + y[i];
+    }
+}
+
+// Per token, cos(a, b) in double; 0 when either is all zeros (NaN stays NaN).
+static void token_cosines(float* out, const float* a, const float* b, int T, int d) {
+    for (int t = 0; t < T; t++) {
+        const float *x = a + (size_t)t * d, *y = b + (size_t)t * d;
+        double dot = 0, xx = 0, yy = 0;
+        for (int i = 0; i < d; i++) dot += (double)x[i] * y[i], xx += (double)x[i] * x[i], yy += (double)y[i] * y[i];
+        out[t] = xx == 0 || yy == 0 ? 0.0f : (float)(dot / (sqrt(xx) * sqrt(yy)));
+    }
+}
+
+// Per channel, the largest |v| over the tokens (finite values only).
+static void channel_absmax(float* out, const float* v, int T, int d) {
+    for (int i = 0; i < d; i++) out[i] = 0.0f;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < d; i++) {
+            float a = fabsf(v[(size_t)t * d + i]);
+            if (isfinite(a) && a > out[i]) out[i] = a;
+        }
 }
 
 // ---------------------------------------------------------------- embedding
@@ -235,6 +271,14 @@ uint64_t model_run_bytes(const Config* c, int T, int for_grad) {
 static Status check_run(const Config* c, int T, int for_grad) {
     if (T < 1 || T > c->max_tokens)
         return status_error("text must be 1 to %d bytes long (max_tokens); it is %d bytes", c->max_tokens, T);
+    for (int i = 0; for_grad && i < N_CONFIG_FIELDS; i++) {
+        const FieldSpec* f = &CONFIG_FIELDS[i];
+        char value[64];
+        config_get(c, f, value, sizeof value);
+        if (f->intervention && strcmp(value, f->fallback) != 0)
+            return status_error("%s is %s: gradients and training run the unmodified model only; set %s back to %s",
+                                f->name, value, f->name, f->fallback);
+    }
     if (for_grad && T < 2)
         return status_error("gradients need a text of at least 2 bytes (the loss predicts each next byte); it is %d", T);
     uint64_t weights = model_weight_bytes(c), run = model_run_bytes(c, T, for_grad);
@@ -257,32 +301,16 @@ Status model_check_grad_run(const Config* c, int T) { return check_run(c, T, 1);
 
 Status model_forward(Model* m, const uint8_t* tokens, int T) { return model_forward_for_grad(m, tokens, T, 0); }
 
-Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_grad) {
+// One pass of the model as m->config says, into the probes laid out already.
+static void forward_pass(Model* m, const uint8_t* tokens, int T, int for_grad) {
     const Config* c = &m->config;
-    if (!m->has_weights) return status_error("no model: configure one first");
-    Status s = check_run(c, T, for_grad);
-    if (!s.ok) return s;
-    ProbeLayout layout;
-    probes_layout(&layout, c, T, for_grad);
-    size_t act_floats = activation_floats(c, T, for_grad);
-    uint64_t bytes = (layout.total + act_floats) * sizeof(float);
-    if (!reserve(&m->act_block, &m->act_capacity, act_floats) ||
-        !reserve(&m->probe_block, &m->probe_capacity, (size_t)layout.total))
-        return status_error("out of memory for the probe buffers (%llu MiB)", (unsigned long long)(bytes >> 20));
-    m->layout = layout;
-    m->T = T;
-    m->has_grad = 0;
-    if (!for_grad) {  // the gradients were of an earlier run: give their memory back
-        free(m->grad_block);
-        m->grad_block = NULL;
-    }
-    place_activations(m, c, T, for_grad);
-
+    const ProbeLayout layout = m->layout;
     int L = c->n_layers, d = c->d_model, ff = c->d_ff, n = T * d;
     float* probes = m->probe_block;
     for (int t = 0; t < T; t++) probe_at(probes, &layout, PROBE_tokens, 0, 0)[t] = tokens[t];
     float* x = m->act.stream[0];
     embed(m, x, tokens, T);
+    if (!m->probes_off) memcpy(probe_at(probes, &layout, PROBE_stream, 0, 0), x, (size_t)n * sizeof(float));
 
     for (int l = 0; l < L; l++) {
         const LayerWeights* w = &m->w.layers[l];
@@ -290,12 +318,14 @@ Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_gr
         if (for_grad) memcpy(cache->resid_in, x, (size_t)n * sizeof(float));
         float* site[N_SITES];
         float* norm_in[2], *norm_out[2], *normalized[2], *mean[2], *divisor[2];
+        int kind[2];
         for (int k = 0; k < 2; k++) {
             norm_in[k] = probe_at(probes, &layout, PROBE_norm_input, l, k);
             norm_out[k] = probe_at(probes, &layout, PROBE_norm_output, l, k);
             normalized[k] = probe_at(probes, &layout, PROBE_norm_normalized, l, k);
             mean[k] = probe_at(probes, &layout, PROBE_norm_mean, l, k);
             divisor[k] = probe_at(probes, &layout, PROBE_norm_divisor, l, k);
+            kind[k] = norm_kind(c, l, k);
         }
         site[SITE_resid_in] = x;
         site[SITE_attn_out] = m->act.attn_out;
@@ -303,34 +333,44 @@ Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_gr
         site[SITE_ffn_out] = m->act.ffn_out;
         site[SITE_attn_norm] = norm_out[0];
         site[SITE_ffn_norm] = norm_out[1];
+        // the other stream buffer: where this block's output goes when it is not a norm's
+        float* spare = x == m->act.stream[0] ? m->act.stream[1] : m->act.stream[0];
+        const float* ffn_skip;  // what the FFN's output is added to
         if (c->placement == PLACE_PRE) {
             // x = x + attn(norm1(x)); x = x + ffn(norm2(x))
             if (!m->probes_off) memcpy(norm_in[0], x, (size_t)n * sizeof(float));
-            norm_forward(c, norm_out[0], normalized[0], mean[0], divisor[0], x, w->attention_norm,
+            norm_forward(c, kind[0], norm_out[0], normalized[0], mean[0], divisor[0], x, w->attention_norm,
                          w->attention_norm_bias, T);
             attention_forward(m, l, m->act.attn_out, norm_out[0], T);
             site[SITE_resid_mid] = m->act.stream[2];
             residual_add(c, site[SITE_resid_mid], x, m->act.attn_out, n);
             if (!m->probes_off) memcpy(norm_in[1], site[SITE_resid_mid], (size_t)n * sizeof(float));
-            norm_forward(c, norm_out[1], normalized[1], mean[1], divisor[1], site[SITE_resid_mid], w->ffn_norm,
+            norm_forward(c, kind[1], norm_out[1], normalized[1], mean[1], divisor[1], site[SITE_resid_mid], w->ffn_norm,
                          w->ffn_norm_bias, T);
             ffn_forward(m, l, m->act.ffn_out, norm_out[1], T);
-            site[SITE_resid_out] = x == m->act.stream[0] ? m->act.stream[1] : m->act.stream[0];
+            site[SITE_resid_out] = spare;
             residual_add(c, site[SITE_resid_out], site[SITE_resid_mid], m->act.ffn_out, n);
+            ffn_skip = site[SITE_resid_mid];
         } else {
             // x = norm1(x + attn(x)); x = norm2(x + ffn(x))
             attention_forward(m, l, m->act.attn_out, x, T);
             residual_add(c, norm_in[0], x, m->act.attn_out, n);
-            norm_forward(c, norm_out[0], normalized[0], mean[0], divisor[0], norm_in[0], w->attention_norm,
+            norm_forward(c, kind[0], norm_out[0], normalized[0], mean[0], divisor[0], norm_in[0], w->attention_norm,
                          w->attention_norm_bias, T);
             site[SITE_resid_mid] = norm_out[0];
             ffn_forward(m, l, m->act.ffn_out, norm_out[0], T);
             residual_add(c, norm_in[1], norm_out[0], m->act.ffn_out, n);
-            norm_forward(c, norm_out[1], normalized[1], mean[1], divisor[1], norm_in[1], w->ffn_norm,
+            norm_forward(c, kind[1], norm_out[1], normalized[1], mean[1], divisor[1], norm_in[1], w->ffn_norm,
                          w->ffn_norm_bias, T);
             site[SITE_resid_out] = norm_out[1];
+            ffn_skip = norm_out[0];
+        }
+        if (c->skip_layer[0] == l) {  // the intervention: the block computed, and its output is its input
+            memcpy(spare, x, (size_t)n * sizeof(float));
+            site[SITE_resid_out] = spare;
         }
         // the per-token rms of a norm's input lands in a scratch row: the divisor already tells it
+        const float* input = x;
         x = site[SITE_resid_out];
         if (m->probes_off) continue;
         for (int s = 0; s < N_SITES; s++)
@@ -347,12 +387,18 @@ Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_gr
                 memcpy(hist, probe_at(probes, &layout, PROBE_site_hist, l, same), HIST_BINS * sizeof(float));
             } else site_stats(stats, hist, m->act.token_scratch, norm_in[k], T, d);
         }
+        memcpy(probe_at(probes, &layout, PROBE_stream, l + 1, 0), x, (size_t)n * sizeof(float));
+        token_cosines(probe_at(probes, &layout, PROBE_branch_cos, l, 0), m->act.attn_out, input, T, d);
+        token_cosines(probe_at(probes, &layout, PROBE_branch_cos, l, 1), m->act.ffn_out, ffn_skip, T, d);
+        float* absmax = probe_at(probes, &layout, PROBE_channel_absmax, l, 0);
+        channel_absmax(absmax, x, T, d);
+        outliers_of(probe_at(probes, &layout, PROBE_outliers, l, 0), absmax, d);
     }
 
     if (layout.arrays[PROBE_final_norm_output].size) {  // pre-norm's final norm
         float* out = probe_at(probes, &layout, PROBE_final_norm_output, 0, 0);
         memcpy(probe_at(probes, &layout, PROBE_final_norm_input, 0, 0), x, (size_t)n * sizeof(float));
-        norm_forward(c, out, probe_at(probes, &layout, PROBE_final_norm_normalized, 0, 0),
+        norm_forward(c, norm_kind(c, L, NORM_PART_FINAL), out, probe_at(probes, &layout, PROBE_final_norm_normalized, 0, 0),
                      probe_at(probes, &layout, PROBE_final_norm_mean, 0, 0),
                      probe_at(probes, &layout, PROBE_final_norm_divisor, 0, 0), x, m->w.norm, m->w.norm_bias, T);
         if (!m->probes_off)
@@ -364,5 +410,39 @@ Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_gr
     m->act.head_input = x;
     matmul(logits, x, m->w.output, T, VOCAB, d);
     if (!m->probes_off) softmax(probe_at(probes, &layout, PROBE_probs, 0, 0), logits + (size_t)(T - 1) * VOCAB, VOCAB);
+}
+
+Status model_forward_for_grad(Model* m, const uint8_t* tokens, int T, int for_grad) {
+    const Config* c = &m->config;
+    if (!m->has_weights) return status_error("no model: configure one first");
+    Status s = check_run(c, T, for_grad);
+    if (!s.ok) return s;
+    ProbeLayout layout;
+    probes_layout(&layout, c, T, for_grad);
+    size_t act_floats = activation_floats(c, T, for_grad);
+    uint64_t bytes = (layout.total + act_floats) * sizeof(float);
+    if (!reserve(&m->act_block, &m->act_capacity, act_floats) ||
+        !reserve(&m->probe_block, &m->probe_capacity, (size_t)layout.total))
+        return status_error("out of memory for the probe buffers (%llu MiB)", (unsigned long long)(bytes >> 20));
+    m->layout = layout;
+    m->T = T;
+    m->has_grad = 0;
+    m->lens_ready = 0;
+    if (!for_grad) {  // the gradients were of an earlier run: give their memory back
+        free(m->grad_block);
+        m->grad_block = NULL;
+    }
+    place_activations(m, c, T, for_grad);
+    if (config_intervened(c)) {  // the unmodified model first: what the intervention is measured against
+        Config intervened = *c;
+        config_clear_interventions(&m->config);
+        forward_pass(m, tokens, T, for_grad);
+        m->config = intervened;
+        memcpy(probe_at(m->probe_block, &layout, PROBE_baseline_site_stats, 0, 0),
+               probe_at(m->probe_block, &layout, PROBE_site_stats, 0, 0), layout.arrays[PROBE_site_stats].size * sizeof(float));
+        memcpy(probe_at(m->probe_block, &layout, PROBE_baseline_probs, 0, 0),
+               probe_at(m->probe_block, &layout, PROBE_probs, 0, 0), VOCAB * sizeof(float));
+    }
+    forward_pass(m, tokens, T, for_grad);
     return status_ok();
 }

@@ -102,6 +102,7 @@ typedef struct Model {
     Activations act;
     GradBuffers g;
     float* grad_block;       // dL/dw for every tensor, at the weight's own offset in weight_block
+    int lens_ready;          // model_lens has filled the logit lens of the last run
     int has_grad;            // the last run computed gradients (loss, grad_block, grad probes)
     double loss;             // mean next-byte cross-entropy of the last gradient run
     const float* loss_weights;  // (T) or NULL: weight of predicting byte t+1 in the loss (a task scores its answer)
@@ -142,6 +143,10 @@ double model_grad_norm(const Model* m, const TensorInfo* info);
 static inline float* grad_of(const Model* m, const float* weight) {
     return m->grad_block + (weight - m->weight_block);
 }
+
+// The logit lens of the last forward (DESIGN.md, "Logit lens"): fills
+// lens_top/lens_prob (and the raw pair) from the stream probe. Idempotent.
+Status model_lens(Model* m);
 
 // Re-runs one norm of the last forward on one token's input·scale + shift·rms(input)
 // (the invariance experiment; the shift is in units of the token's rms). out holds 3·d_model + 2 floats: input,

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels.h"
@@ -28,6 +29,38 @@ static void set_shape(ProbeLayout* layout, ProbeId id, int ndim, int a, int b, i
     for (int i = 0; i < 4; i++) {
         arr->shape[i] = i < ndim ? dims[i] : 1;
         if (i < ndim) arr->size *= (uint64_t)dims[i];
+    }
+}
+
+int probes_final_path(const Config* c) {
+    int removed = c->remove_norm[0] >= 0 && c->remove_norm[1] == NORM_PART_FINAL;
+    return c->placement == PLACE_PRE && c->norm != NORM_NONE && !removed;
+}
+
+static int by_value(const void* a, const void* b) {
+    float x = *(const float*)a, y = *(const float*)b;
+    return (x > y) - (x < y);
+}
+
+void outliers_of(float* out, const float* channel_absmax, int d) {
+    float sorted[1024];  // d_model ≤ 1024
+    memcpy(sorted, channel_absmax, (size_t)d * sizeof(float));
+    qsort(sorted, (size_t)d, sizeof(float), by_value);
+    double median = d % 2 ? sorted[d / 2] : 0.5 * ((double)sorted[d / 2 - 1] + sorted[d / 2]);
+    if (median < 1e-30) median = 1e-30;
+    int taken[OUTLIER_TOP];
+    for (int k = 0; k < OUTLIER_TOP; k++) {
+        int best = -1;
+        for (int i = 0; i < d; i++) {
+            int used = 0;
+            for (int j = 0; j < k; j++) used |= taken[j] == i;
+            if (!used && (best < 0 || channel_absmax[i] > channel_absmax[best])) best = i;
+        }
+        taken[k] = best;
+        float* row = out + 3 * k;
+        row[0] = (float)best;
+        row[1] = best < 0 ? 0.0f : channel_absmax[best];
+        row[2] = best < 0 ? 0.0f : (float)(channel_absmax[best] / median);
     }
 }
 
@@ -70,6 +103,18 @@ void probes_layout(ProbeLayout* layout, const Config* c, int T, int with_grad) {
     set_shape(layout, PROBE_grad_site_rms, 2, g * L, N_SITES, 0, 0);
     set_shape(layout, PROBE_grad_site_token_rms, 3, g * L, N_SITES, T, 0);
     set_shape(layout, PROBE_grad_layer_norm, 2, g * L, N_LAYER_TENSORS, 0, 0);  // L2; 0 where absent
+    set_shape(layout, PROBE_stream, 3, L + 1, T, d, 0);
+    set_shape(layout, PROBE_branch_cos, 3, L, 2, T, 0);
+    set_shape(layout, PROBE_channel_absmax, 2, L, d, 0, 0);
+    set_shape(layout, PROBE_outliers, 3, L, OUTLIER_TOP, 3, 0);
+    int raw = probes_final_path(c);  // a raw reading beside the normed one
+    set_shape(layout, PROBE_lens_top, 2, L + 1, T, 0, 0);
+    set_shape(layout, PROBE_lens_prob, 2, L + 1, T, 0, 0);
+    set_shape(layout, PROBE_lens_raw_top, 2, raw ? L + 1 : 0, T, 0, 0);
+    set_shape(layout, PROBE_lens_raw_prob, 2, raw ? L + 1 : 0, T, 0, 0);
+    int base = config_intervened(c);  // the unmodified run's depth profile and prediction
+    set_shape(layout, PROBE_baseline_site_stats, 3, base ? L : 0, N_SITES, N_STATS, 0);
+    set_shape(layout, PROBE_baseline_probs, 1, base ? VOCAB : 0, 0, 0, 0);
     uint64_t offset = 0;
     for (int i = 0; i < N_PROBE_ARRAYS; i++) {
         layout->arrays[i].offset = offset;

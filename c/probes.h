@@ -31,7 +31,9 @@
     X(final_norm_output) X(attn_probs) X(rope_angle) X(attn_q) X(attn_k)         \
     X(attn_q_rot) X(attn_k_rot) X(logits) X(probs)                              \
     X(loss) X(token_loss) X(grad_site_rms) X(grad_site_token_rms)             \
-    X(grad_layer_norm)
+    X(grad_layer_norm) X(stream) X(branch_cos) X(channel_absmax) X(outliers)   \
+    X(lens_top) X(lens_prob) X(lens_raw_top) X(lens_raw_prob)                 \
+    X(baseline_site_stats) X(baseline_probs)
 
 #define AS_ENUM(name) SITE_##name,
 typedef enum { SITES(AS_ENUM) N_SITES } Site;
@@ -48,6 +50,12 @@ typedef enum { PROBE_ARRAYS(AS_ENUM) N_PROBE_ARRAYS } ProbeId;
 
 #define HIST_BINS 64
 #define VOCAB 256
+#define OUTLIER_TOP 4      // channels listed per layer in `outliers`
+#define OUTLIER_RATIO 10   // flagged: absmax at least this many times the layer's median channel
+
+// Whether the output head reads the stream through a final norm (pre-norm with
+// a norm that is not removed): the logit lens then has a raw reading beside it.
+int probes_final_path(const Config* c);
 
 extern const char* const SITE_NAMES[N_SITES];
 extern const char* const STAT_NAMES[N_STATS];
@@ -74,6 +82,9 @@ typedef struct {
 void probes_layout(ProbeLayout* layout, const Config* c, int T, int with_grad);
 // Pointer to element [i0][i1]… (leading indices; the rest are 0).
 float* probe_at(float* base, const ProbeLayout* layout, ProbeId id, int i0, int i1);
+
+// Per layer, the OUTLIER_TOP channels of largest absmax: (channel, absmax, ratio to the median).
+void outliers_of(float* out, const float* channel_absmax, int d);
 
 // Stats, histogram and per-token rms of values [T, width] (DESIGN.md, Probes).
 void site_stats(float* stats, float* hist, float* token_rms, const float* values, int T, int width);

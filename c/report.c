@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "checks.h"
+
 static const float* array(Model* m, ProbeId id) { return probe_at(m->probe_block, &m->layout, id, 0, 0); }
 
 void report_config_json(const Config* c, Text* out) {
@@ -12,21 +14,22 @@ void report_config_json(const Config* c, Text* out) {
         const FieldSpec* f = &CONFIG_FIELDS[i];
         char value[64];
         config_get(c, f, value, sizeof value);
-        int quoted = f->kind == FIELD_CHOICE || f->kind == FIELD_U64;  // u64 seeds exceed 2^53
+        int quoted = f->kind == FIELD_CHOICE || f->kind == FIELD_U64 || f->kind == FIELD_PICK;  // u64 seeds exceed 2^53
         text_append(out, "%s\"%s\":%s%s%s", i ? "," : "", f->name, quoted ? "\"" : "", value, quoted ? "\"" : "");
     }
     text_append(out, "}");
 }
 
 void report_fields_json(Text* out, const FieldSpec* fields, int n) {
-    static const char* const kinds[] = {"int", "real", "choice", "u64"};
+    static const char* const kinds[] = {"int", "real", "choice", "u64", "pick"};
     text_append(out, "[");
     for (int i = 0; i < n; i++) {
         const FieldSpec* f = &fields[i];
         text_append(out, "%s{\"name\":\"%s\",\"kind\":\"%s\",\"default\":\"%s\",\"min\":%.17g,\"max\":%.17g,"
-                    "\"shapes_weights\":%s,\"help\":\"%s\",\"choices\":[", i ? "," : "", f->name, kinds[f->kind],
-                    f->fallback, f->min, f->max, f->shapes_weights ? "true" : "false", f->help);
-        if (f->choices) {
+                    "\"shapes_weights\":%s,\"intervention\":%s,\"help\":\"%s\",\"choices\":[", i ? "," : "", f->name,
+                    kinds[f->kind], f->fallback, f->min, f->max, f->shapes_weights ? "true" : "false",
+                    f->intervention ? "true" : "false", f->help);
+        if (f->choices && strcmp(f->choices, "#") != 0) {  // a pick's "#" is a head number, not a word
             const char* p = f->choices;
             for (int k = 0; *p; k++) {
                 const char* end = strchr(p, ' ');
@@ -132,8 +135,88 @@ static void grad_json(Text* out, Model* m) {
     report_grad_norms_json(m, out);
 }
 
+void report_checks_json(const Model* m, Text* out) {
+    Check checks[N_CHECKS];
+    model_checks(m, checks);
+    text_append(out, "{");
+    for (int i = 0; i < N_CHECKS; i++) {
+        text_append(out, "%s\"%s\":{\"applies\":%s,\"worst\":", i ? "," : "", CHECK_NAMES[i], checks[i].applies ? "true" : "false");
+        text_number(out, checks[i].worst);
+        text_append(out, ",\"tolerance\":");
+        text_number(out, checks[i].tolerance);
+        text_append(out, ",\"ok\":%s}", checks[i].ok ? "true" : "false");
+    }
+    text_append(out, "}");
+}
+
+// What each sublayer adds (its cosine with the stream it joins), the
+// per-channel absmax of the block's output and its largest channels.
+static void layer_deeper_json(Text* out, Model* m, int l) {
+    int T = m->T, d = m->config.d_model;
+    const ProbeLayout* layout = &m->layout;
+    text_append(out, ",\"branch_cos\":{\"attn_out\":");
+    text_numbers(out, probe_at(m->probe_block, layout, PROBE_branch_cos, l, 0), (size_t)T);
+    text_append(out, ",\"ffn_out\":");
+    text_numbers(out, probe_at(m->probe_block, layout, PROBE_branch_cos, l, 1), (size_t)T);
+    text_append(out, "},\"channel_absmax\":");
+    text_numbers(out, probe_at(m->probe_block, layout, PROBE_channel_absmax, l, 0), (size_t)d);
+    text_append(out, ",\"outliers\":[");
+    const float* top = probe_at(m->probe_block, layout, PROBE_outliers, l, 0);
+    for (int k = 0; k < OUTLIER_TOP; k++) {
+        const float* row = top + 3 * k;
+        text_append(out, "%s{\"channel\":%d,\"absmax\":", k ? "," : "", (int)row[0]);
+        text_number(out, row[1]);
+        text_append(out, ",\"ratio\":");
+        text_number(out, row[2]);
+        text_append(out, ",\"flagged\":%s}", row[2] >= OUTLIER_RATIO ? "true" : "false");
+    }
+    text_append(out, "]");
+}
+
+static void lens_json(Text* out, Model* m) {
+    int raw = m->layout.arrays[PROBE_lens_raw_top].size > 0, rows = m->config.n_layers + 1, T = m->T;
+    text_append(out, ",\"logit_lens\":{\"final_norm\":%s,\"top\":", raw ? "true" : "false");
+    matrix_json(out, array(m, PROBE_lens_top), rows, T, T);
+    text_append(out, ",\"prob\":");
+    matrix_json(out, array(m, PROBE_lens_prob), rows, T, T);
+    text_append(out, ",\"raw_top\":");
+    if (raw) matrix_json(out, array(m, PROBE_lens_raw_top), rows, T, T);
+    else text_append(out, "null");
+    text_append(out, ",\"raw_prob\":");
+    if (raw) matrix_json(out, array(m, PROBE_lens_raw_prob), rows, T, T);
+    else text_append(out, "null");
+    text_append(out, "}");
+}
+
+static void baseline_json(Text* out, Model* m) {
+    text_append(out, ",\"baseline\":");
+    if (!m->layout.arrays[PROBE_baseline_probs].size) {
+        text_append(out, "null");
+        return;
+    }
+    text_append(out, "{\"layers\":[");
+    for (int l = 0; l < m->config.n_layers; l++) {
+        text_append(out, "%s{\"sites\":{", l ? "," : "");
+        for (int s = 0; s < N_SITES; s++) {
+            const float* stats = probe_at(m->probe_block, &m->layout, PROBE_baseline_site_stats, l, s);
+            text_append(out, "%s\"%s\":{", s ? "," : "", SITE_NAMES[s]);
+            for (int k = 0; k <= STAT_zero_frac; k++) {
+                text_append(out, "%s\"%s\":", k ? "," : "", STAT_NAMES[k]);
+                text_number(out, stats[k]);
+            }
+            text_append(out, "}");
+        }
+        text_append(out, "}}");
+    }
+    text_append(out, "],\"next_token_probs\":");
+    text_numbers(out, array(m, PROBE_baseline_probs), VOCAB);
+    text_append(out, "}");
+}
+
 Status report_json(Model* m, int full, Text* out) {
     if (!m->T) return status_error("no run to report: call run first");
+    Status lens = model_lens(m);
+    if (!lens.ok) return lens;
     const Config* c = &m->config;
     const ProbeLayout* layout = &m->layout;
     int T = m->T, L = c->n_layers, H = c->n_heads, d = c->d_model;
@@ -164,6 +247,7 @@ Status report_json(Model* m, int full, Text* out) {
             text_append(out, "}}");
         }
         text_append(out, "}");
+        layer_deeper_json(out, m, l);
         if (m->has_grad) {  // dL/d(site): its rms, and per token
             text_append(out, ",\"grad\":{");
             for (int s = 0; s < N_SITES; s++) {
@@ -217,7 +301,17 @@ Status report_json(Model* m, int full, Text* out) {
     text_numbers(out, logits + (size_t)(T - 1) * VOCAB, VOCAB);
     text_append(out, ",\"top_next\":");
     top_next_json(out, logits + (size_t)(T - 1) * VOCAB);
+    lens_json(out, m);
+    baseline_json(out, m);
+    text_append(out, ",\"checks\":");
+    report_checks_json(m, out);
     if (full) {
+        text_append(out, ",\"stream\":[");
+        for (int r = 0; r <= L; r++) {
+            if (r) text_append(out, ",");
+            matrix_json(out, probe_at(m->probe_block, layout, PROBE_stream, r, 0), T, d, d);
+        }
+        text_append(out, "]");
         text_append(out, ",\"rope_angle\":");
         if (c->pos == POS_ROPE) matrix_json(out, array(m, PROBE_rope_angle), T, d / H / 2, d / H / 2);
         else text_append(out, "null");

@@ -11,7 +11,7 @@
 #include "memory.h"
 
 #define F(name, kind, lo, hi, choices, fallback, help) \
-    {#name, kind, offsetof(TrainConfig, name), lo, hi, choices, fallback, 0, help}
+    {#name, kind, offsetof(TrainConfig, name), lo, hi, choices, fallback, 0, help, 0}
 
 // A real field with min < 0 may also be 0 (config.h).
 const FieldSpec TRAIN_FIELDS[] = {

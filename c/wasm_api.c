@@ -98,6 +98,16 @@ EXPORT const char* ns_report(Api* api, int full) {
     return hand_out(api, done(api, report_json(&api->model, full, &api->text)));
 }
 
+// The logit lens of the last run, into its probe arrays (computed on demand: it costs a head per layer).
+EXPORT int ns_lens(Api* api) { return done(api, model_lens(&api->model)); }
+
+EXPORT const char* ns_checks(Api* api) {
+    text_reset(api);
+    if (!api->model.T) return hand_out(api, done(api, status_error("no run yet")));
+    report_checks_json(&api->model, &api->text);
+    return hand_out(api, done(api, api->text.failed ? status_error("out of memory") : status_ok()));
+}
+
 EXPORT const char* ns_config_json(Api* api) {
     text_reset(api);
     Config c = api->model.has_weights ? api->model.config : api->pending;
