@@ -90,12 +90,12 @@ build_all() {
 test_native() {
   say "native tests — plain, then under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer"
   # shellcheck disable=SC2086
-  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c -lm \
+  gcc $CFLAGS -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c tests/c/test_deeper.c -lm \
     -o build/test_native
   ./build/test_native
   # shellcheck disable=SC2086
   gcc $CFLAGS -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Ic $C_SOURCES \
-    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c -lm -o build/test_native_asan
+    tests/c/test_main.c tests/c/test_kernels.c tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c tests/c/test_deeper.c -lm -o build/test_native_asan
   gcc -O0 -g -fsanitize=address tests/c/lsan_canary.c -o build/lsan_canary
   local leak_report
   leak_report=$(ASAN_OPTIONS=detect_leaks=1 ./build/lsan_canary 2>&1 || true)  # it must fail, with the report
@@ -148,7 +148,7 @@ test_wasm_kernels() {
   say "kernel tests in WASM SIMD (Node)"
   # shellcheck disable=SC2086
   emcc -O2 -std=c11 -ffp-contract=off -msimd128 -sALLOW_MEMORY_GROWTH -Ic $C_SOURCES tests/c/test_main.c tests/c/test_kernels.c \
-    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c -o build/test_wasm_simd.cjs
+    tests/c/test_checkpoint.c tests/c/test_rope_analysis.c tests/c/test_backward.c tests/c/test_train.c tests/c/test_memory.c tests/c/test_deeper.c -o build/test_wasm_simd.cjs
   # emcc 3.1.6 glue fetch()es its .wasm by path when fetch exists; Node 20 has it
   node --no-experimental-fetch build/test_wasm_simd.cjs
 }

@@ -259,8 +259,8 @@ size_t probes_layout_json(char* out, size_t cap, const ProbeLayout* layout) {
     APPEND(",");
     used += name_list(out + (used < cap ? used : cap), used < cap ? cap - used : 0, "layer_tensors",
                       LAYER_TENSOR_NAMES, N_LAYER_TENSORS);
-    APPEND(",\"hist_bins\":%d,\"n_tokens\":%d,\"total\":%llu,\"arrays\":{", HIST_BINS, layout->T,
-           (unsigned long long)layout->total);
+    APPEND(",\"hist_bins\":%d,\"outlier_ratio\":%d,\"n_tokens\":%d,\"total\":%llu,\"arrays\":{", HIST_BINS,
+           OUTLIER_RATIO, layout->T, (unsigned long long)layout->total);
     for (int i = 0; i < N_PROBE_ARRAYS; i++) {
         const ProbeArray* arr = &layout->arrays[i];
         APPEND("%s\"%s\":{\"offset\":%llu,\"shape\":[", i ? "," : "", PROBE_NAMES[i], (unsigned long long)arr->offset);

@@ -44,5 +44,6 @@ void test_rope_analysis(void);
 void test_backward(void);
 void test_train(void);
 void test_memory(void);
+void test_deeper(void);
 
 #endif

@@ -10,6 +10,7 @@ int main(void) {
     test_backward();
     test_train();
     test_memory();
+    test_deeper();
     printf("%d checks, %d failed\n", test_checks, test_failures);
     return test_failures ? 1 : 0;
 }

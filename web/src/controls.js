@@ -15,8 +15,9 @@ const LABELS = {
   seed: 'seed', max_tokens: 'max tokens', compare: 'compare with', weights: 'weights', stat: 'depth stat', heat: 'heatmap',
 };
 // Page fields that have their own place (stepper, panels) or are attributes only.
+// The interventions live in their own panel, beside what they change.
 const NOT_IN_FORM = new Set(['layer', 'site', 'token', 'head', 'shift', 'scale', 'panels', 'controls', 'stat', 'heat', 'grad',
-  'grad_seeds']);
+  'grad_seeds', 'lens', 'skip_layer', 'zero_head', 'remove_norm', 'residual_scale']);
 
 export function buildControls(form, fields, state, which, onChange) {
   form.replaceChildren();

@@ -474,6 +474,85 @@ export class Run {
     return this.array('site_stats')[(layer * S + s) * K + k];
   }
 
+  /**
+   * The logit lens: the output head applied to the residual stream after
+   * every block (row 0: the embedding), through the final norm when the model
+   * has one. { finalNorm, rows, T, top, prob, rawTop, rawProb }: top[r·T + t]
+   * is the argmax byte, prob its probability; the raw pair skips the final
+   * norm (null when there is none: post-norm, or norm none or removed).
+   */
+  lens() {
+    this._checkLive();
+    if (!this.model.wasm.ns_lens(this.model.ptr)) throw new Error(this.model._error());
+    const [rows, T] = this.shape('lens_top');
+    const finalNorm = this.shape('lens_raw_top')[0] > 0;
+    return {
+      finalNorm, rows, T,
+      top: Uint8Array.from(this.array('lens_top')), prob: this.array('lens_prob').slice(),
+      rawTop: finalNorm ? Uint8Array.from(this.array('lens_raw_top')) : null,
+      rawProb: finalNorm ? this.array('lens_raw_prob').slice() : null,
+    };
+  }
+
+  /** The on-screen checks: { softmax_sum: { applies, worst, tolerance, ok }, norm_rms, norm_mean, rope_norm, rope_offset }. */
+  checks() {
+    this._checkLive();
+    return JSON.parse(this.model._string(this.model.wasm.ns_checks(this.model.ptr)));
+  }
+
+  /**
+   * What each sublayer adds to the stream, per layer: { attn, ffn }, each
+   * { rms, streamRms, cos, tokenCos } — the branch's rms, the rms of the
+   * stream it joins, and its cosine with that stream (mean over tokens, and per token).
+   */
+  branches() {
+    const [L, , T] = this.shape('branch_cos');
+    const cos = this.array('branch_cos');
+    const joins = ['resid_in', 'resid_mid'];  // post-norm's resid_mid is attn_norm's output: where the FFN joins
+    return Array.from({ length: L }, (_, l) => Object.fromEntries(['attn', 'ffn'].map((name, k) => {
+      const tokenCos = cos.slice((l * 2 + k) * T, (l * 2 + k + 1) * T);
+      return [name, {
+        rms: this.stat(l, `${name}_out`, 'rms'), streamRms: this.stat(l, joins[k], 'rms'),
+        cos: tokenCos.reduce((a, b) => a + b, 0) / T, tokenCos,
+      }];
+    })));
+  }
+
+  /** Per layer, the largest |value| of each channel of the block's output over the tokens (a copy, [L][d]). */
+  channelAbsmax() {
+    const [L, d] = this.shape('channel_absmax');
+    const all = this.array('channel_absmax');
+    return Array.from({ length: L }, (_, l) => all.slice(l * d, (l + 1) * d));
+  }
+
+  /** Per layer, the 4 channels of largest absmax: { channel, absmax, ratio (to the median), flagged }. */
+  outliers() {
+    const [L, K] = this.shape('outliers');
+    const all = this.array('outliers');
+    return Array.from({ length: L }, (_, l) => Array.from({ length: K }, (_, k) => {
+      const [channel, absmax, ratio] = all.slice((l * K + k) * 3, (l * K + k + 1) * 3);
+      return { channel, absmax, ratio, flagged: ratio >= this.layout.outlier_ratio };
+    }));
+  }
+
+  /**
+   * The unmodified model's run when an intervention is set, else null:
+   * { stat(layer, site, stat), probs } (probs: the next byte, a copy).
+   */
+  baseline() {
+    if (this.shape('baseline_probs')[0] === 0) return null;
+    const stats = this.array('baseline_site_stats').slice();
+    const [, S, K] = this.shape('baseline_site_stats');
+    return {
+      stat: (layer, site, stat) => stats[(layer * S + this.sites.indexOf(site)) * K + this.statNames.indexOf(stat)],
+      probs: this.array('baseline_probs').slice(),
+    };
+  }
+
+  _checkLive() {
+    if (!this.valid) throw new Error('normscope: this run is stale (its model ran again or was freed)');
+  }
+
   /** The run in the CLI's JSON schema; toJSON({ full: true }) adds everything. */
   toJSON(options) {
     if (!this.valid) throw new Error('normscope: this run is stale (its model ran again or was freed)');

@@ -4,7 +4,8 @@
 // URL, the element's attributes and the controls.
 
 const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
-const PANELS = ['train', 'depth', 'gradients', 'histogram', 'vector', 'heatmap', 'rope', 'attention', 'next', 'speed'];
+const PANELS = ['checks', 'train', 'depth', 'intervene', 'branches', 'lens', 'outliers', 'gradients', 'histogram', 'vector', 'heatmap',
+  'rope', 'attention', 'next', 'speed'];
 const COMPARE = ['off', 'placement', 'norm', 'residual', 'init'];
 
 const PAGE_FIELDS = [
@@ -14,6 +15,8 @@ const PAGE_FIELDS = [
   { name: 'token', kind: 'int', default: 0, min: 0, max: 1023, help: 'token shown in the vector and RoPE panels' },
   { name: 'head', kind: 'int', default: 0, min: 0, max: 31, help: 'attention head for the RoPE panel' },
   { name: 'stat', kind: 'choice', default: 'rms', choices: ['rms', 'std', 'absmax'], help: 'statistic of the depth profile' },
+  { name: 'lens', kind: 'choice', default: 'norm', choices: ['norm', 'raw'],
+    help: 'logit lens: read each layer through the final norm (norm) or without it (raw)' },
   { name: 'heat', kind: 'choice', default: 'token_rms', choices: ['token_rms', 'norm_mean', 'norm_divisor'],
     help: 'what the heatmap colours' },
   { name: 'grad', kind: 'choice', default: 'ffn', choices: ['ffn', 'attention', 'norms', 'stream'],
@@ -47,6 +50,7 @@ export function stateFields(configFields, sites, trainFields = []) {
     choices: f.choices.length ? f.choices : null,
     help: f.help,
     config: true,
+    ...(f.intervention ? { intervention: true } : {}),
   }));
   const page = PAGE_FIELDS.map((f) => (f.name === 'site' ? { ...f, choices: sites } : { ...f }));
   return [...model, ...train, ...page];

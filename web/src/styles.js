@@ -67,6 +67,17 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .samples .continuation { font-weight: 700; }
 .panel .samples .right { color: #009E73; }
 .panel .samples .wrong { color: var(--muted); }
+.panel .scroll-x { overflow-x: auto; max-width: 100%; }
+.panel .badges { list-style: none; padding: 0; margin: .2rem 0; display: flex; flex-wrap: wrap; gap: .35rem; }
+.panel .badge { border: 1px solid; border-radius: 4px; padding: .2rem .45rem; font-size: .82rem; display: flex; flex-direction: column; }
+.panel .badge small { font-size: .72rem; color: var(--muted); font-variant-numeric: tabular-nums; }
+.panel .badge.ok { border-color: #009E73; background: #eef8f4; }
+.panel .badge.failed { border-color: var(--bad); background: #fdeeee; font-weight: 600; }
+.panel .badge.na { border-color: var(--line); color: var(--muted); }
+.panel .outlier-list { font-size: .8rem; margin: .2rem 0; font-variant-numeric: tabular-nums; }
+.panel .intervene-controls { display: flex; flex-wrap: wrap; gap: .4rem 1rem; font-size: .85rem; align-items: end; margin-bottom: .3rem; }
+.panel .intervene-controls label { display: flex; flex-direction: column; gap: .1rem; }
+.panel .intervene-controls input { width: 5rem; }
 .plot-title { font-size: 12px; font-weight: 600; fill: #1b1b1b; }
 .readout { font-size: .8rem; color: #1b1b1b; min-height: 1.2em; font-variant-numeric: tabular-nums; }
 .legend { display: flex; flex-wrap: wrap; gap: .2rem .8rem; font-size: .78rem; }

@@ -201,4 +201,54 @@ function speed({ a, normTimings }) {
   return { d, result: normTimings.get(d) ?? null };
 }
 
-export const VIEWS = { train, depth, gradients, histogram, vector, heatmap, attention, rope, next, speed };
+function lens({ a, state }) {
+  const reading = a.lens();
+  const { rows, T } = reading;
+  const raw = state.lens === 'raw' && reading.finalNorm;
+  const top = raw ? reading.rawTop : reading.top, prob = raw ? reading.rawProb : reading.prob;
+  const grid = (values, f) => Array.from({ length: rows }, (_, r) => Array.from(values.slice(r * T, (r + 1) * T), f));
+  const tokens = Array.from(a.tokens);
+  return {
+    rows, T, mode: raw ? 'raw' : 'norm', finalNorm: reading.finalNorm, placement: a.config.placement, norm: a.config.norm,
+    finalRemoved: a.config.remove_norm === 'final_norm', layer: state.layer, token: state.token,
+    tokens: tokens.map(charOf), nextBytes: tokens.slice(1),
+    top: grid(top, (b) => b), topChars: grid(top, charOf), prob: grid(prob, (p) => p),
+  };
+}
+
+function branches({ a, b, labels, state }) {
+  return { a: a.branches(), b: b ? b.branches() : null, labels, layer: state.layer, placement: a.config.placement,
+    residual: a.config.residual, scale: a.config.residual_scale };
+}
+
+const INTERVENTIONS = ['skip_layer', 'zero_head', 'remove_norm', 'residual_scale'];
+
+function top5(probs) {
+  return Array.from(probs, (p, byte) => ({ byte, p, char: charOf(byte) }))
+    .sort((x, y) => (Number.isNaN(y.p) ? -1 : Number.isNaN(x.p) ? 1 : y.p - x.p)).slice(0, 5);
+}
+
+function intervene({ a, state }) {
+  const L = a.config.n_layers;
+  const base = a.baseline();
+  const depthOf = (stat) => Array.from({ length: L }, (_, l) => stat(l, 'resid_out', 'rms'));
+  return {
+    config: a.config, values: Object.fromEntries(INTERVENTIONS.map((n) => [n, state[n]])), layer: state.layer,
+    now: { depth: depthOf((l, site, st) => a.stat(l, site, st)), top: top5(a.array('probs')) },
+    base: base ? { depth: depthOf(base.stat), top: top5(base.probs) } : null,
+    last: charOf(a.tokens[a.nTokens - 1]),
+  };
+}
+
+function checks({ a, b, labels }) {
+  return { a: a.checks(), b: b ? b.checks() : null, labels, config: a.config };
+}
+
+function outliers({ a, state }) {
+  return { absmax: a.channelAbsmax(), top: a.outliers(), ratio: a.layout.outlier_ratio, layer: state.layer,
+    d: a.config.d_model };
+}
+
+export const VIEWS = {
+  train, depth, gradients, histogram, vector, heatmap, attention, rope, next, speed, lens, branches, intervene, checks, outliers,
+};

@@ -9,5 +9,12 @@ import * as rope from './rope.js';
 import * as attention from './attention.js';
 import * as next from './next.js';
 import * as speed from './speed.js';
+import * as checks from './checks.js';
+import * as lens from './lens.js';
+import * as branches from './branches.js';
+import * as intervene from './intervene.js';
+import * as outliers from './outliers.js';
 
-export const PANEL_LIST = [train, depth, gradients, histogram, vector, heatmap, rope, attention, next, speed];
+export const PANEL_LIST = [
+  checks, train, depth, intervene, branches, lens, outliers, gradients, histogram, vector, heatmap, rope, attention, next, speed,
+];
