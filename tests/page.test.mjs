@@ -22,7 +22,7 @@ const status = (page) => page.locator('norm-scope header .status').textContent()
 test('the page loads with no console error and nothing fetched off the site', async () => {
   const { page, problems } = await open('index.html');
   assert.match(await status(page), /44 tokens · pre-norm LayerNorm/);
-  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 10);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 15);
   for (const name of ['LayerNorm', 'RMSNorm', 'None', 'Pre-norm', 'Post-norm', 'Previous layer', 'Next layer'])
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
   assert.deepEqual(problems, []);
@@ -316,7 +316,7 @@ test('the page runs under a strict Content-Security-Policy, which is enforced', 
   assert.ok(blocked.length >= 2, `the two injections were reported: ${problems.join(' | ')}`);
   problems.length = 0;
   // every panel drew, training runs in its worker, and nothing else was refused
-  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 10);
+  assert.equal(await page.locator('norm-scope section.panel:not([hidden])').count(), 15);
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('norm-scope').shadowRoot
     .querySelector('section[data-panel=train] .train-status').textContent));
@@ -441,7 +441,7 @@ test('each panel draws at 1280 and 400 px wide (screenshots in build/shots/)', a
       const name = await section.getAttribute('data-panel');
       const box = await section.boundingBox();
       assert.ok(box.width <= width, `${name} fits in ${width} px (is ${box.width})`);
-      assert.ok(await section.locator('svg, canvas').count() > 0, `${name} draws something`);
+      assert.ok(await section.locator('svg, canvas, .badge').count() > 0, `${name} draws something`);
       await section.screenshot({ path: `${shots}/${name}-${width}.png` });
     }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);

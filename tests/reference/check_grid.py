@@ -6,9 +6,19 @@ prints (--json --full) to the float64 numpy reference.
 
 Grid: norm {layernorm, rmsnorm, none} x placement {pre, post} x activation
 {gelu, relu, swiglu} x pos {rope/interleaved, rope/half, sinusoidal, learned,
-none} x residual {on, off} = 180 cases on a small model.  Each case: run the
-CLI with --save, load the checkpoint it wrote, recompute with forward(), and
-compare.  --quick runs 12 cases that still cover every value of every axis.
+none} x residual {on, off} = 180 cases on a small model, no intervention (the
+run's "baseline" must be null).  Then INTERVENTIONS: 29 cases with
+skip_layer / zero_head / remove_norm / residual_scale, alone and combined
+(DESIGN.md "Looking deeper"); for each, the run's "baseline" is also held to
+the same CLI run plain on the same weights, loaded from a copy of its
+checkpoint whose metadata holds intervention fields (they must be ignored),
+and, with a norm, the case runs again from a checkpoint with random γ/β
+(--load plus the intervention flags).  Then REFUSALS: bad intervention values (and --grad with an intervention)
+must exit non-zero naming the field.
+
+Each case: run the CLI with --save, load the checkpoint it wrote, recompute
+with forward(), and compare.  --quick runs 12 grid cases that still cover
+every value of every axis, 6 intervention cases and 2 refusals.
 Exit status 1 if any case fails (mismatch, missing key, CLI error).
 """
 
@@ -16,6 +26,7 @@ import itertools
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -79,11 +90,88 @@ def quick_cases():
     return out
 
 
+# (norm, placement, activation, pos, residual, interventions, model overrides).
+# SMALL has 2 layers and 4 heads: layer 1 and head 3 are the last ones.
+ROPE_I, ROPE_H, SIN, LEARNED, NOPOS = POSITIONS
+INTERVENTIONS = (
+    # skip_layer: the first and the last layer
+    ("layernorm", "pre", "gelu", ROPE_I, "on", {"skip_layer": 0}, {}),
+    ("layernorm", "post", "relu", ROPE_H, "on", {"skip_layer": 1}, {}),
+    ("rmsnorm", "post", "swiglu", SIN, "off", {"skip_layer": 0}, {}),
+    ("none", "pre", "gelu", LEARNED, "on", {"skip_layer": 1}, {}),
+    # zero_head: head 0 and the last head
+    ("layernorm", "pre", "swiglu", ROPE_I, "on", {"zero_head": "0.0"}, {}),
+    ("rmsnorm", "post", "gelu", ROPE_H, "on", {"zero_head": "1.3"}, {}),
+    ("none", "post", "relu", NOPOS, "off", {"zero_head": "0.3"}, {}),
+    ("layernorm", "post", "gelu", LEARNED, "off", {"zero_head": "1.0"}, {}),
+    # remove_norm: final_norm (pre only) and each block norm in both placements
+    ("layernorm", "pre", "gelu", ROPE_I, "on", {"remove_norm": "final_norm"}, {}),
+    ("rmsnorm", "pre", "relu", SIN, "off", {"remove_norm": "final_norm"}, {}),
+    ("layernorm", "pre", "gelu", ROPE_H, "on", {"remove_norm": "0.attn_norm"}, {}),
+    ("rmsnorm", "pre", "swiglu", LEARNED, "on", {"remove_norm": "1.ffn_norm"}, {}),
+    ("layernorm", "post", "relu", ROPE_I, "on", {"remove_norm": "0.ffn_norm"}, {}),
+    ("rmsnorm", "post", "gelu", NOPOS, "off", {"remove_norm": "1.attn_norm"}, {}),
+    # residual_scale 0, 0.5, 1.861 ((2N)^(1/4) for N = 6, DeepNet); off: no effect
+    ("layernorm", "pre", "gelu", ROPE_I, "on", {"residual_scale": 0.0}, {}),
+    ("rmsnorm", "post", "relu", ROPE_H, "on", {"residual_scale": 0.5}, {}),
+    ("layernorm", "post", "swiglu", SIN, "on", {"residual_scale": 1.861}, {}),
+    ("none", "pre", "gelu", LEARNED, "on", {"residual_scale": 1.861}, {}),
+    ("layernorm", "pre", "relu", ROPE_I, "off", {"residual_scale": 0.5}, {}),
+    ("rmsnorm", "post", "gelu", NOPOS, "on", {"residual_scale": 0.0}, {}),
+    ("none", "post", "swiglu", ROPE_I, "on", {"residual_scale": 0.5}, {}),
+    # combined
+    ("layernorm", "pre", "gelu", ROPE_H, "on", {"skip_layer": 1, "zero_head": "0.2"}, {}),
+    ("rmsnorm", "post", "swiglu", ROPE_I, "on", {"zero_head": "1.3", "residual_scale": 1.861}, {}),
+    ("layernorm", "post", "gelu", LEARNED, "on",
+     {"remove_norm": "0.attn_norm", "residual_scale": 0.5}, {}),
+    ("rmsnorm", "pre", "relu", ROPE_I, "on",
+     {"skip_layer": 0, "remove_norm": "final_norm", "residual_scale": 1.861}, {}),
+    ("layernorm", "pre", "swiglu", ROPE_H, "on",
+     {"skip_layer": 1, "zero_head": "0.1", "remove_norm": "1.ffn_norm", "residual_scale": 0.5}, {}),
+    ("rmsnorm", "post", "gelu", SIN, "off",
+     {"skip_layer": 0, "zero_head": "1.3", "remove_norm": "0.ffn_norm", "residual_scale": 1.861}, {}),
+    ("layernorm", "pre", "gelu", ROPE_I, "on", {"skip_layer": 2, "zero_head": "2.1"},
+     {"n_layers": 3, "n_heads": 2}),
+    ("none", "pre", "relu", ROPE_H, "on",
+     {"skip_layer": 0, "zero_head": "0.3", "residual_scale": 0.0}, {}),
+)
+QUICK_INTERVENTIONS = (1, 5, 8, 14, 16, 25)
+
+# (model overrides, interventions, extra CLI args, the field the message must name)
+REFUSALS = (
+    ({}, {"skip_layer": 2}, [], "skip_layer"),
+    ({}, {"zero_head": "0.4"}, [], "zero_head"),
+    ({}, {"zero_head": "2.0"}, [], "zero_head"),
+    ({"placement": "post"}, {"remove_norm": "final_norm"}, [], "remove_norm"),
+    ({"norm": "none"}, {"remove_norm": "final_norm"}, [], "remove_norm"),
+    ({}, {"remove_norm": "0.out_norm"}, [], "remove_norm"),
+    ({}, {"residual_scale": 100.5}, [], "residual_scale"),
+    ({}, {"residual_scale": -1.0}, [], "residual_scale"),
+    ({}, {"skip_layer": 1}, ["--grad"], "skip_layer"),
+)
+QUICK_REFUSALS = (3, 8)
+
+
+def intervention_cases(quick=False):
+    out = []
+    for j, (norm, placement, act, pos, residual, iv, extra) in enumerate(INTERVENTIONS):
+        if quick and j not in QUICK_INTERVENTIONS:
+            continue
+        cfg, _ = build_case(180 + j, norm, placement, act, pos, residual)
+        # mostly the long texts (lens, outliers and branches over many tokens)
+        text = TEXTS[1] if j % 5 == 4 else TEXTS[0] if j % 2 == 0 else TEXTS[2]
+        cfg.update(extra)
+        cfg.update(iv)
+        out.append((cfg, text))
+    return out
+
+
 def case_name(cfg):
     pos = cfg["pos"] + ("/" + cfg["rope_pairing"] if cfg["pos"] == "rope" else "")
-    return "%s %s %s %s res=%s %s seed=%d" % (
+    iv = " ".join("%s=%s" % (k, cfg[k]) for k in ref.INTERVENTION_FIELDS if k in cfg)
+    return "%s %s %s %s res=%s %s seed=%d%s" % (
         cfg["norm"], cfg["placement"], cfg["activation"], pos, cfg["residual"],
-        "std0.3" if cfg["init"] == "normal" else "xavier", cfg["seed"])
+        "std0.3" if cfg["init"] == "normal" else "xavier", cfg["seed"], " " + iv if iv else "")
 
 
 def cli_args(cfg):
@@ -94,9 +182,131 @@ def cli_args(cfg):
 
 
 def expected_config(cfg):
-    full = dict(ref.CONFIG_DEFAULTS)
-    full.update(cfg)
-    return full
+    """Every field, intervention fields as the JSON prints them."""
+    return ref.canonical_config(cfg)
+
+
+def rewrite_metadata(src, dst, extra):
+    """Copy a safetensors file, adding keys to its __metadata__ (data bytes unchanged)."""
+    with open(src, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    header.setdefault("__metadata__", {}).update({k: str(v) for k, v in extra.items()})
+    h = json.dumps(header).encode("utf-8")
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(dst, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + blob[8 + n:])
+
+
+# A plain CLI run and the baseline the intervened run kept must agree to
+# float32 rounding (the same C on the same weights and text).
+BASELINE_SELF_RTOL = 1e-5
+
+
+def check_baseline_cli(exe, path, text, run, tmpdir):
+    """Run the CLI plain on the case's weights, from a copy of the checkpoint
+    whose metadata holds intervention fields (DESIGN.md: ignored), and hold
+    the intervened run's "baseline" to it."""
+    errs = []
+    dst = os.path.join(tmpdir, "case-meta.safetensors")
+    rewrite_metadata(path, dst, {"skip_layer": "0", "zero_head": "0.0",
+                                 "remove_norm": "0.attn_norm", "residual_scale": "2"})
+    p = subprocess.run([exe, "--load", dst, "--text", text, "--json"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=CLI_TIMEOUT)
+    if p.returncode != 0:
+        return ["plain rerun (--load, metadata with intervention fields): CLI exit %d: %s" % (
+            p.returncode, p.stderr.decode("utf-8", "replace").strip()[:300])]
+    try:
+        plain = json.loads(p.stdout.decode("utf-8"))
+    except ValueError as e:
+        return ["plain rerun: stdout is not JSON (%s)" % e]
+    pc = plain.get("config", {})
+    for k, v in ref.INTERVENTION_DEFAULTS.items():
+        if pc.get(k) != v:
+            errs.append("plain rerun: config.%s is %r, expected %r (intervention fields in a "
+                        "checkpoint's metadata are ignored)" % (k, pc.get(k), v))
+    if plain.get("baseline", "missing") is not None:
+        errs.append("plain rerun: baseline should be null")
+    base = run.get("baseline")
+    if not isinstance(base, dict):
+        return errs   # compare() has reported it
+    for i, (bl, pl) in enumerate(zip(base.get("layers", []), plain.get("layers", []))):
+        for site in ref.SITES:
+            bs = bl.get("sites", {}).get(site, {})
+            ps = pl.get("sites", {}).get(site, {})
+            scale = abs(ps.get("rms") or 0.0)
+            for fld in ("mean", "std", "rms", "min", "max", "absmax", "nan", "inf", "zero_frac"):
+                a, b = bs.get(fld), ps.get(fld)
+                if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+                    if a != b:
+                        errs.append("baseline layer %d %s.%s: %r, plain run %r" % (i, site, fld, a, b))
+                elif abs(a - b) > BASELINE_SELF_RTOL * (abs(b) + scale) + 1e-30:
+                    errs.append("baseline layer %d %s.%s: %.9g, plain run %.9g" % (i, site, fld, a, b))
+    probs = base.get("next_token_probs")
+    if isinstance(probs, list) and len(probs) == ref.VOCAB:
+        for e in plain.get("top_next", []):
+            b, pr = e.get("byte"), e.get("prob")
+            if isinstance(b, int) and isinstance(pr, (int, float)) and isinstance(probs[b], (int, float)) \
+                    and abs(probs[b] - pr) > BASELINE_SELF_RTOL * pr + 1e-9:
+                errs.append("baseline.next_token_probs[%d]: %.9g, plain run's top_next prob %.9g" % (
+                    b, probs[b], pr))
+    return errs
+
+
+def check_loaded_affine(exe, tensors, meta, want, text, tmpdir, seed):
+    """The same case on weights whose γ/β are not 1/0 (at init they are, and a
+    removed norm that kept its γ/β, or α applied in the wrong place under a
+    norm, would not show): written to a checkpoint, run with --load and the
+    same intervention flags (behaviour fields, allowed with --load), held to
+    the reference in full."""
+    rng = np.random.default_rng(seed)
+    t2 = dict(tensors)
+    for name, t in tensors.items():
+        if name.endswith("norm.weight"):
+            t2[name] = 1.0 + 0.3 * rng.standard_normal(t.shape)
+        elif name.endswith("norm.bias"):
+            t2[name] = 0.3 * rng.standard_normal(t.shape)
+    t2 = {k: v.astype(np.float32).astype(np.float64) for k, v in t2.items()}
+    dst = os.path.join(tmpdir, "case-affine.safetensors")
+    ref.save_safetensors(dst, t2, meta)
+    iv = {k: want[k] for k in ref.INTERVENTION_FIELDS if want[k] != ref.INTERVENTION_DEFAULTS[k]}
+    cmd = [exe, "--load", dst] + cli_args(iv) + ["--text", text, "--json", "--full"]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=CLI_TIMEOUT)
+    if p.returncode != 0:
+        return ["random γ/β (--load): CLI exit %d: %s" % (
+            p.returncode, p.stderr.decode("utf-8", "replace").strip()[:300])]
+    try:
+        run = ref.json_loads_keep_duplicates(p.stdout.decode("utf-8"))
+    except ValueError as e:
+        return ["random γ/β (--load): stdout is not JSON (%s)" % e]
+    tokens = list(text.encode("utf-8"))
+    r = ref.forward(want, t2, tokens)
+    r32 = ref.forward(want, t2, tokens, dtype=np.float32)
+    errs = ref.compare(run, r, full=True, expected_config=want, ref32=r32)
+    if run.get("weights") != "file":
+        errs.append("weights: expected \"file\" got %r" % (run.get("weights"),))
+    return ["random γ/β (--load): " + e for e in errs]
+
+
+def run_refusal(exe, j):
+    model, iv, extra, field = REFUSALS[j]
+    cfg, text = build_case(300 + j, "layernorm", "pre", "gelu", ROPE_I, "on")
+    cfg.update(model)
+    cfg.update(iv)
+    name = "refusal %s%s" % (" ".join("%s=%s" % kv for kv in sorted(dict(model, **iv).items())),
+                             " " + " ".join(extra) if extra else "")
+    cmd = [exe] + cli_args(cfg) + extra + ["--text", text, "--json"]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=CLI_TIMEOUT)
+    msg = p.stderr.decode("utf-8", "replace").strip()
+    errs = []
+    if p.returncode == 0:
+        errs.append("accepted (exit 0), expected a refusal naming %s" % field)
+    elif field not in msg and field.replace("_", "-") not in msg:
+        errs.append("refused, but the message does not name %s: %r" % (field, msg[:200]))
+    elif "\n" in msg:
+        errs.append("message is not one line: %r" % msg[:200])
+    return name, errs
 
 
 def run_case(exe, cfg, text, tmpdir, verbose=False):
@@ -128,10 +338,16 @@ def run_case(exe, cfg, text, tmpdir, verbose=False):
     except (ValueError, TypeError) as e:
         return ["bad __metadata__ %r: %s" % (meta, e)], False
     want = expected_config(cfg)
-    for k in ref.CONFIG_DEFAULTS:
+    # the model fields only: interventions are not part of a checkpoint
+    for k in ref.MODEL_FIELDS:
         if k not in meta:
             errs.append("safetensors __metadata__: missing %r" % k)
-    for k, v in want.items():
+    for k in ref.INTERVENTION_FIELDS:
+        if k in meta:
+            errs.append("safetensors __metadata__: holds the intervention field %r (%r);"
+                        " interventions are not written to checkpoints" % (k, meta[k]))
+    for k in ref.MODEL_FIELDS:
+        v = want[k]
         mv = mcfg[k]
         same = abs(mv - v) <= 1e-6 * abs(v) if k in ref.FLOAT_FIELDS else mv == v
         if not same:
@@ -162,6 +378,15 @@ def run_case(exe, cfg, text, tmpdir, verbose=False):
     errs += ref.compare(run, r, full=True, expected_config=want, ref32=r32)
     if run.get("weights") != "init":
         errs.append("weights: expected \"init\" got %r" % (run.get("weights"),))
+    if r["interventions"]["any"]:
+        # compare() held run["baseline"] to r["baseline"]; that is a plain
+        # reference forward: make sure, then hold it to the CLI run plain too
+        plain = ref.forward(dict(want, **ref.INTERVENTION_DEFAULTS), tensors, tokens)
+        if plain["baseline"] is not None or not np.array_equal(plain["logits"], r["baseline"]["logits"]):
+            errs.append("checker: the reference's baseline is not its plain forward")
+        errs += check_baseline_cli(exe, path, text, run, tmpdir)
+        if want["norm"] != "none":
+            errs += check_loaded_affine(exe, tensors, meta, want, text, tmpdir, want["seed"])
     return errs, False
 
 
@@ -176,7 +401,8 @@ def main(argv):
     if not os.access(exe, os.X_OK):
         print("grid: %s is not an executable" % exe)
         return 1
-    cases = quick_cases() if quick else all_cases()
+    cases = (quick_cases() if quick else all_cases()) + intervention_cases(quick)
+    refusals = QUICK_REFUSALS if quick else range(len(REFUSALS))
     tmpdir = tempfile.mkdtemp(prefix="normscope-grid-")
     t0 = time.time()
     failed = 0
@@ -197,10 +423,22 @@ def main(argv):
                         print("    " + e)
             elif verbose:
                 print("ok   %s" % case_name(cfg))
+        for j in refusals:
+            try:
+                name, errs = run_refusal(exe, j)
+            except Exception as e:
+                name, errs = "refusal %d" % j, ["checker exception %s: %s" % (type(e).__name__, e)]
+            if errs:
+                failed += 1
+                print("FAIL %s: %s" % (name, " | ".join(errs)))
+            elif verbose:
+                print("ok   %s" % name)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    print("grid: %d cases, %d failed (%d CLI errors) in %.1fs" % (len(cases), failed, cli_failed,
-                                                                time.time() - t0))
+    n = len(cases) + len(refusals)
+    print("grid: %d cases (%d with interventions, %d refusals), %d failed (%d CLI errors) in %.1fs" % (
+        n, sum(1 for c, _ in cases if any(k in c for k in ref.INTERVENTION_FIELDS)), len(refusals),
+        failed, cli_failed, time.time() - t0))
     return 1 if failed else 0
 
 

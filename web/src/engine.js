@@ -494,10 +494,15 @@ export class Run {
     };
   }
 
-  /** The on-screen checks: { softmax_sum: { applies, worst, tolerance, ok }, norm_rms, norm_mean, rope_norm, rope_offset }. */
+  /**
+   * The on-screen checks: { softmax_sum: { applies, worst, tolerance, ok }, norm_rms, norm_mean, rope_norm,
+   * rope_offset }; worst is NaN where a NaN was met (JSON writes it as null).
+   */
   checks() {
     this._checkLive();
-    return JSON.parse(this.model._string(this.model.wasm.ns_checks(this.model.ptr)));
+    const checks = JSON.parse(this.model._string(this.model.wasm.ns_checks(this.model.ptr)));
+    for (const check of Object.values(checks)) check.worst ??= NaN;
+    return checks;
   }
 
   /**
