@@ -38,7 +38,10 @@ void report_fields_json(Text* out, const FieldSpec* fields, int n) {
                 p += len + (end ? 1 : 0);
             }
         }
-        text_append(out, "]}");
+        text_append(out, "]");
+        if (f->kind == FIELD_PICK)  // the value's form: a layer, layer.head, or layer.word (choices)
+            text_append(out, ",\"form\":\"%s\"", !f->choices ? "L" : f->choices[0] == '#' ? "L.H" : "L.word");
+        text_append(out, "}");
     }
     text_append(out, "]");
 }

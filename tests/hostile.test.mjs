@@ -117,7 +117,7 @@ test('NaN weights are data: they load, every panel draws, the statistics say NaN
   await page.locator('norm-scope input[type=file]').setInputFiles({ name: 'nan.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(nan) });
   await page.waitForFunction(() => /weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
   const bodies = await page.locator('norm-scope section.panel:not([hidden]) .body').allTextContents();
-  assert.equal(bodies.length, 10);
+  assert.equal(bodies.length, 15);
   assert.ok(bodies.every((b) => !b.startsWith('This panel could not draw')), bodies.find((b) => b.startsWith('This panel')));
   assert.match(bodies.join(' '), /NaN/);
   assert.deepEqual(problems, []);

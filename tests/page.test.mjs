@@ -256,7 +256,7 @@ test('bad URL state shows a message naming the field and the range; the field fa
   const message = await page.locator('norm-scope .message').textContent();
   assert.match(message, /n_layers must be an integer from 1 to 96 \(got "500"\)/);
   assert.match(message, /norm must be one of: layernorm rmsnorm none \(got "batchnorm"\)/);  // C's words
-  assert.match(message, /panels must be .*depth, gradients, histogram/);
+  assert.match(message, /panels must be .*depth, intervene, branches, lens, outliers, gradients/);
   assert.match(message, /grad_seeds must be an integer from 1 to 8 \(got "9"\)/);
   assert.match(message, /grad must be one of: ffn, attention, norms, stream \(got "loss"\)/);
   assert.match(message, /scale must be a number from 0.1 to 10/);

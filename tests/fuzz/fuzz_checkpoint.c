@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "report.h"
 #include "fuzz_common.h"
 
 #define RUN_BYTES_MAX ((uint64_t)4 << 20)  // loaded models above this are only loaded: keeps executions fast
@@ -19,6 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // whatever loads must run: a refusal here would be a defect
     if (s.ok && model_weight_bytes(&m.config) <= RUN_BYTES_MAX && m.config.max_tokens >= 3) {
         if (!model_forward(&m, tokens, 3).ok) abort();
+        Text report = {0};  // lens and checks over whatever the weights hold (NaN, ±Inf, 1e38)
+        if (!report_json(&m, 0, &report).ok) abort();
+        free(report.data);
         if (!model_gradients(&m, tokens, 3).ok) abort();
     }
     Trainer t;

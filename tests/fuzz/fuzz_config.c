@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "report.h"
 #include "fuzz_common.h"
 
 #define RUN_BYTES_MAX ((uint64_t)192 << 10)  // tiny models run; larger ones are only checked, to keep executions fast
@@ -61,11 +62,23 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz_check_status(s);
     const uint8_t text[4] = {'n', 'o', 0x00, 0xc3};
     if (!s.ok || model_weight_bytes(&c) > RUN_BYTES_MAX || c.max_tokens < 4) return 0;
-    // an accepted small config must run, with gradients; refusing it would be a defect
+    // an accepted small config must run (and its report, lens and checks be written),
+    // with gradients unless an intervention is set; refusing it would be a defect
     if (!model_check_run(&c, 4).ok) abort();
     Model m;
     model_init(&m);
-    if (!model_configure(&m, &c).ok || !model_gradients(&m, text, 4).ok) abort();
+    if (!model_configure(&m, &c).ok || !model_forward(&m, text, 4).ok) abort();
+    Text report = {0};
+    if (!report_json(&m, 0, &report).ok) abort();
+    free(report.data);
+    Status g = model_gradients(&m, text, 4);
+    if (config_intervened(&c)) {  // refused, with a message naming the intervention
+        fuzz_check_status(g);
+        if (g.ok) abort();
+        model_release(&m);
+        return 0;
+    }
+    if (!g.ok) abort();
     Trainer tr;
     trainer_init(&tr);
     if ((uint64_t)t.batch_size * (uint64_t)t.seq_len <= 32) {

@@ -70,6 +70,16 @@ export function fuzzState(scope, { seconds = 10, seed = 1, log = () => {} } = {}
           (field.min < 0 ? v >= 0 : v > field.min) && (v === 0 || v >= 1e-30);
         case 'u64': return /^\d+$/.test(text) && BigInt(text) < 2n ** 64n;
         case 'choice': return field.choices.includes(text);
+        case 'pick': {  // none, or a layer (≤ 3 digits) with .head or .word by the field's form; final… stands alone
+          if (text === 'none') return true;
+          const words = (field.choices ?? []).filter((w) => !w.startsWith('final'));
+          if (field.form === 'L.word' && field.choices.includes(text) && text.startsWith('final')) return true;
+          const [layer, part, ...rest] = text.split('.');
+          if (rest.length || !/^\d{1,3}$/.test(layer)) return false;
+          if (field.form === 'L') return part === undefined;
+          if (field.form === 'L.H') return /^\d{1,3}$/.test(part ?? '');
+          return words.includes(part);
+        }
         default: return false;
       }
     }

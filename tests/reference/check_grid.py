@@ -302,6 +302,9 @@ def run_refusal(exe, j):
     errs = []
     if p.returncode == 0:
         errs.append("accepted (exit 0), expected a refusal naming %s" % field)
+    elif any(w in msg.lower() for w in ("unknown flag", "unknown option", "unrecognized")):
+        # a CLI that does not know the flag names it too: not a range check
+        errs.append("refused as an unknown flag, not as a bad value: %r" % msg[:200])
     elif field not in msg and field.replace("_", "-") not in msg:
         errs.append("refused, but the message does not name %s: %r" % (field, msg[:200]))
     elif "\n" in msg:

@@ -3,17 +3,27 @@
 
 Written only from the equations in DESIGN.md (sections "Model configuration",
 "Sites", "Checkpoints" and the "Decisions" part: forward pass, site table,
-probes, JSON).  It does not look at the C code.
+probes, JSON, and "Looking deeper": interventions, logit lens, branches,
+outliers, checks).  It does not look at the C code.
 
     /usr/bin/python3 tests/reference/reference.py selftest
 
 Public functions:
     load_safetensors(path)          -> (tensors {name: float64 array}, metadata {str: str})
-    config_from_metadata(meta)      -> config dict (typed, defaults filled in)
+    config_from_metadata(meta)      -> config dict (typed, defaults filled in; the
+                                       intervention fields in metadata are ignored)
+    parse_interventions(config)     -> skip_layer / zero_head / remove_norm / residual_scale, parsed
+    canonical_config(config)        -> every field, interventions as the JSON prints them
     expected_tensor_shapes(config)  -> {name: shape} a checkpoint must contain
-    forward(config, tensors, tokens)-> dict with every probed quantity (float64)
+    forward(config, tensors, tokens)-> dict with every probed quantity (float64), incl.
+                                       stream, branch_cos, channel_absmax, outliers,
+                                       the logit lens and the baseline
     site_stats(values)              -> stats dict as the probes define them
     token_rms(values)               -> [T]
+    cos_rows, channel_absmax, outliers, logit_lens -> the "Looking deeper" quantities
+    checks(run_json_full)           -> the five on-screen checks recomputed from a run's
+                                       own printed numbers (float64)
+    ref_checks(ref)                 -> the same checks on a forward() result
     compare(run_json, ref)          -> list of human-readable mismatch strings
 """
 

@@ -51,6 +51,7 @@ export function stateFields(configFields, sites, trainFields = []) {
     help: f.help,
     config: true,
     ...(f.intervention ? { intervention: true } : {}),
+    ...(f.form ? { form: f.form } : {}),
   }));
   const page = PAGE_FIELDS.map((f) => (f.name === 'site' ? { ...f, choices: sites } : { ...f }));
   return [...model, ...train, ...page];

@@ -45,6 +45,9 @@ export function render(container, view, ctx) {
   const color = scaleSequentialLog(interpolateCividis).domain([1 / 256, 1]).clamp(true);
   const scroller = document.createElement('div');
   scroller.className = 'scroll-x';  // a long text scrolls sideways instead of squeezing the cells
+  scroller.tabIndex = 0;  // so a keyboard can scroll it too
+  scroller.setAttribute('role', 'region');
+  scroller.setAttribute('aria-label', 'logit lens grid (scrolls sideways)');
   const wrap = document.createElement('div');
   wrap.className = 'plot';
   wrap.style.position = 'relative';
