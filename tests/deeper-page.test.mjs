@@ -98,7 +98,8 @@ test('the logit lens on the shipped copy checkpoint: the page counts what the en
   const next = Array.from(new TextEncoder().encode(text)).slice(1);
   const right = next.filter((b, t) => lens.top[(lens.rows - 1) * lens.T + t] === b).length;
   assert.ok(right > 0, 'the trained copy model gets some bytes right');
-  assert.match(await panel(page, 'lens').textContent(), new RegExp(`${right} of ${next.length} next bytes right`));
+  const shown = await panel(page, 'lens').textContent();
+  assert.match(shown, new RegExp(`${right} of ${next.length} next bytes right`), shown);
   await panel(page, 'lens').locator('select').selectOption('raw');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('lens') === 'raw');
   assert.match(await panel(page, 'lens').textContent(), /read raw/);
@@ -147,6 +148,16 @@ test('embedded: the five panels draw in embed.html with an intervention from the
   assert.equal(await panel(page, 'checks').locator('.badge.ok').count(), 5);
   for (const name of ['intervene', 'branches', 'lens', 'outliers'])
     assert.ok(await panel(page, name).locator('svg').count() > 0, `${name} draws`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a loaded checkpoint keeps the learner\'s interventions (they are not the file\'s)', async () => {
+  const { page, problems } = await open('index.html?weights=copy&skip_layer=1');
+  await page.waitForFunction(() => /weights: from file/.test(document.querySelector('norm-scope').shadowRoot.querySelector('header .status').textContent));
+  assert.equal(params(page).get('skip_layer'), '1');
+  assert.equal(await panel(page, 'intervene').locator('select[name=skip_layer]').inputValue(), '1');
+  assert.match(await readoutOf(page, 'intervene'), /unmodified/);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -595,7 +595,8 @@ export class NormScopeElement extends HTMLElement {
         this.shippedKey = null;
         this.shippedLoaded = false;
       }
-      for (const field of this.fields.filter((f) => f.config)) {
+      // the file's model fields; the interventions are the learner's, not the file's
+      for (const field of this.fields.filter((f) => f.config && !f.intervention)) {
         const value = config[field.name];
         // the file's values in the state's words: 1e-05 stays the default, d_ff = 4·d_model stays auto
         const same = field.name === 'd_ff' ? value === Math.min(4096, 4 * config.d_model) : Number(value) === Number(field.default);

@@ -74,6 +74,8 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .badge.ok { border-color: #009E73; background: #eef8f4; }
 .panel .badge.failed { border-color: var(--bad); background: #fdeeee; font-weight: 600; }
 .panel .badge.na { border-color: var(--line); color: var(--muted); }
+.panel .pair { display: flex; flex-wrap: wrap; gap: 8px 24px; }
+.panel .pair .plot { width: auto; max-width: 100%; }
 .panel .outlier-list { font-size: .8rem; margin: .2rem 0; font-variant-numeric: tabular-nums; }
 .panel .intervene-controls { display: flex; flex-wrap: wrap; gap: .4rem 1rem; font-size: .85rem; align-items: end; margin-bottom: .3rem; }
 .panel .intervene-controls label { display: flex; flex-direction: column; gap: .1rem; }

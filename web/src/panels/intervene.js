@@ -86,7 +86,7 @@ function depthPlot(container, view) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
-  const f = frame(plot, { width: Math.max(260, Math.min(560, plotWidth(container, 560))), height: 230,
+  const f = frame(plot, { width: Math.max(260, Math.min(560, plotWidth(container.parentElement, 560))), height: 230,
     margin: { top: 20, right: 12, bottom: 34, left: 62 },
     label: `rms of each block's output across ${L} layers, intervened and unmodified` });
   f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -8).text("rms of each block's output (log)");
@@ -109,7 +109,7 @@ function nextPlot(container, view) {
   plot.className = 'plot';
   container.append(plot);
   const rows = [...view.now.top.map((t) => ({ ...t, run: 'now' })), ...(view.base?.top ?? []).map((t) => ({ ...t, run: 'base' }))];
-  const f = frame(plot, { width: Math.max(260, Math.min(420, plotWidth(container, 420))), height: 230,
+  const f = frame(plot, { width: Math.max(260, Math.min(420, plotWidth(container.parentElement, 420))), height: 230,
     margin: { top: 20, right: 56, bottom: 28, left: 96 }, label: `the five likeliest next bytes after “${view.last}”, intervened and unmodified` });
   f.g.append('text').attr('class', 'plot-title').attr('x', -88).attr('y', -8).text(`next byte after “${view.last}”`);
   const y = scaleBand().domain(rows.map((_, i) => i)).range([0, f.height]).padding(0.15);
@@ -127,7 +127,7 @@ function nextPlot(container, view) {
 export function render(container, view, ctx) {
   controls(container, view, ctx);
   const wrap = document.createElement('div');
-  wrap.className = 'plots';
+  wrap.className = 'pair';  // side by side when there is room, stacked on a phone
   container.append(wrap);
   depthPlot(wrap, view);
   nextPlot(wrap, view);

@@ -93,7 +93,7 @@ export function render(container, view, ctx) {
   const rowsAxis = scaleBand().domain([...Array(L).keys()]).range([0, rowH * L]);
   g.g.append('g').attr('class', 'axis').call(axisLeft(rowsAxis).tickValues(rowsAxis.domain().filter((l) => l % Math.ceil(L / 8) === 0)));
   axisLabel(g.g, 'layer', { x: -44, y: (rowH * L) / 2, rotate: true });
-  axisLabel(g.g, `channel (colour: absmax ÷ layer median, log, ${formatNumber(0.5)} to ${formatNumber(hi)}; outlined: flagged)`, { x: g.width / 2, y: rowH * L + 32 });
+  axisLabel(g.g, 'channel', { x: g.width / 2, y: rowH * L + 32 });
   g.svg.on('click', (e) => {
     const l = Math.floor(pointer(e, g.g.node())[1] / rowH);
     if (l >= 0 && l < L) ctx.select({ layer: l });
@@ -101,6 +101,7 @@ export function render(container, view, ctx) {
   const count = top.flat().filter((o) => o.flagged).length;
   const summary = document.createElement('p');
   summary.className = 'note';
-  summary.textContent = count ? `${count} flagged channel(s) across ${L} layers.` : `No channel reaches ${ratio}× its layer's median: no massive activations here.`;
+  summary.textContent = `Colour: absmax ÷ the layer's median, log scale from 0.5 (dark) to ${formatNumber(hi)} (yellow); outlined: flagged. ` +
+    (count ? `${count} flagged channel(s) across ${L} layers.` : `No channel reaches ${ratio}× its layer's median: no massive activations here.`);
   container.append(summary);
 }
