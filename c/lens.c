@@ -1,6 +1,7 @@
-// lens.c — the logit lens (nostalgebraist 2020; TransformerLens's
-// accumulated residual): the output head applied to the residual stream
-// after every block, as if the model stopped there.
+// lens.c — what is read off the recorded residual stream on demand, after a
+// forward: the logit lens (nostalgebraist 2020; TransformerLens's accumulated
+// residual), the output head applied to the stream after every block as if
+// the model stopped there; and each channel's absmax with the outliers.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,5 +52,28 @@ Status model_lens(Model* m) {
     }
     free(scratch);
     m->lens_ready = 1;
+    return status_ok();
+}
+
+// Per channel, the largest |v| over the tokens (finite values only).
+static void channel_absmax(float* out, const float* v, int T, int d) {
+    for (int i = 0; i < d; i++) out[i] = 0.0f;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < d; i++) {
+            float a = fabsf(v[(size_t)t * d + i]);
+            out[i] = a > out[i] && a < INFINITY ? a : out[i];  // NaN compares false: finite values only, vectorizable
+        }
+}
+
+Status model_outliers(Model* m) {
+    if (!m->T || !m->has_weights) return status_error("no run yet");
+    if (m->outliers_ready) return status_ok();
+    int d = m->config.d_model;
+    for (int l = 0; l < m->config.n_layers; l++) {
+        float* absmax = probe_at(m->probe_block, &m->layout, PROBE_channel_absmax, l, 0);
+        channel_absmax(absmax, probe_at(m->probe_block, &m->layout, PROBE_stream, l + 1, 0), m->T, d);
+        outliers_of(probe_at(m->probe_block, &m->layout, PROBE_outliers, l, 0), absmax, d);
+    }
+    m->outliers_ready = 1;
     return status_ok();
 }

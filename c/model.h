@@ -103,6 +103,7 @@ typedef struct Model {
     GradBuffers g;
     float* grad_block;       // dL/dw for every tensor, at the weight's own offset in weight_block
     int lens_ready;          // model_lens has filled the logit lens of the last run
+    int outliers_ready;      // model_outliers has filled channel_absmax and outliers
     int has_grad;            // the last run computed gradients (loss, grad_block, grad probes)
     double loss;             // mean next-byte cross-entropy of the last gradient run
     const float* loss_weights;  // (T) or NULL: weight of predicting byte t+1 in the loss (a task scores its answer)
@@ -147,6 +148,9 @@ static inline float* grad_of(const Model* m, const float* weight) {
 // The logit lens of the last forward (DESIGN.md, "Logit lens"): fills
 // lens_top/lens_prob (and the raw pair) from the stream probe. Idempotent.
 Status model_lens(Model* m);
+// channel_absmax and outliers of the last forward, from the stream probe
+// (read off on demand, as the lens: a forward does not pay for them). Idempotent.
+Status model_outliers(Model* m);
 
 // Re-runs one norm of the last forward on one token's input·scale + shift·rms(input)
 // (the invariance experiment; the shift is in units of the token's rms). out holds 3·d_model + 2 floats: input,

@@ -220,6 +220,7 @@ Status report_json(Model* m, int full, Text* out) {
     if (!m->T) return status_error("no run to report: call run first");
     Status lens = model_lens(m);
     if (!lens.ok) return lens;
+    model_outliers(m);  // cannot fail after a run: it allocates nothing
     const Config* c = &m->config;
     const ProbeLayout* layout = &m->layout;
     int T = m->T, L = c->n_layers, H = c->n_heads, d = c->d_model;

@@ -100,6 +100,7 @@ EXPORT const char* ns_report(Api* api, int full) {
 
 // The logit lens of the last run, into its probe arrays (computed on demand: it costs a head per layer).
 EXPORT int ns_lens(Api* api) { return done(api, model_lens(&api->model)); }
+EXPORT int ns_outliers(Api* api) { return done(api, model_outliers(&api->model)); }
 
 EXPORT const char* ns_checks(Api* api) {
     text_reset(api);

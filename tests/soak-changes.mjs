@@ -20,6 +20,10 @@ const SMALL = {
   init_std: ['1e-30', '0.02', '0.5', '1e6'],  // 1e6 overflows inside the model: NaN and Inf are data
   seed: ['0', '1', '7', '18446744073709551615'],
   layer: ['0', '1', '3', '95'],
+  skip_layer: ['none', '0', '3', '7'],  // 7: past a small model's end
+  zero_head: ['none', '0.0', '1.3', '5.9'],
+  remove_norm: ['none', '0.attn_norm', '2.ffn_norm', 'final_norm', '9.ffn_norm'],
+  residual_scale: ['0', '0.5', '1', '1.861', '100'],
   token: ['0', '5', '40', '1023'],
   head: ['0', '1', '7', '31'],
   grad_seeds: ['1', '2', '3'],

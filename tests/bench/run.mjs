@@ -40,7 +40,7 @@ function table(run) {
     '|---|---|---|---|---|---|---|---|'];
   for (const m of run.models)
     lines.push(`| ${m.n_layers} × ${m.d_model}, T ${m.T} | ${f1(m.ms)} (${f1(m.gflops)}) | ${f1(m.ms_no_probes)} (${pct(m.probe_share)}) | ` +
-      `${f1(m.ms_grad)} (${f1(m.grad_ratio)}×) | ` +
+      `${m.ms_grad === null ? 'over the memory budget' : `${f1(m.ms_grad)} (${f1(m.grad_ratio)}×)`} | ` +
       `${f1(m.scalar_ms)} (${f1(m.simd_speedup)}×) | ${f1(m.tfjs_ms)} (${f1(m.tfjs_gflops)}) | ${f1(m.speedup_vs_tfjs)}× | ${m.logits_max_abs_diff.toExponential(1)} |`);
   lines.push('', '| matmul | normscope SIMD GFLOP/s | scalar | XNNPACK (tfjs-wasm) | ours / XNNPACK |', '|---|---|---|---|---|');
   for (const m of run.matmul)

@@ -130,12 +130,13 @@ static void test_outliers(void) {
     model_init(&m);
     Config c = config_with(NULL);
     run(&m, &c);
+    CHECK(model_outliers(&m).ok, "outliers");
     for (int l = 0; l < c.n_layers; l++)
         CHECK(probe(&m, PROBE_outliers, l, 0)[2] < OUTLIER_RATIO, "random init: no massive channel in layer %d", l);
     // plant one: channel 7 of every byte's embedding, far above the rest
     for (int b = 0; b < VOCAB; b++) m.w.tok_embeddings[(size_t)b * c.d_model + 7] = 50.0f;
     m.weights_from_file = 1;
-    CHECK(model_forward(&m, TEXT, T_TEXT).ok, "forward");
+    CHECK(model_forward(&m, TEXT, T_TEXT).ok && model_outliers(&m).ok, "forward");
     for (int l = 0; l < c.n_layers; l++) {
         const float* top = probe(&m, PROBE_outliers, l, 0);
         CHECK((int)top[0] == 7 && top[2] >= OUTLIER_RATIO, "layer %d: channel 7 flagged first (got %g, ratio %g)", l, top[0], top[2]);

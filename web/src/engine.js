@@ -525,6 +525,7 @@ export class Run {
 
   /** Per layer, the largest |value| of each channel of the block's output over the tokens (a copy, [L][d]). */
   channelAbsmax() {
+    this._readOutliers();
     const [L, d] = this.shape('channel_absmax');
     const all = this.array('channel_absmax');
     return Array.from({ length: L }, (_, l) => all.slice(l * d, (l + 1) * d));
@@ -532,6 +533,7 @@ export class Run {
 
   /** Per layer, the 4 channels of largest absmax: { channel, absmax, ratio (to the median), flagged }. */
   outliers() {
+    this._readOutliers();
     const [L, K] = this.shape('outliers');
     const all = this.array('outliers');
     return Array.from({ length: L }, (_, l) => Array.from({ length: K }, (_, k) => {
@@ -552,6 +554,12 @@ export class Run {
       stat: (layer, site, stat) => stats[(layer * S + this.sites.indexOf(site)) * K + this.statNames.indexOf(stat)],
       probs: this.array('baseline_probs').slice(),
     };
+  }
+
+  // channel_absmax and outliers are read off the stream on demand (C model_outliers)
+  _readOutliers() {
+    this._checkLive();
+    if (!this.model.wasm.ns_outliers(this.model.ptr)) throw new Error(this.model._error());
   }
 
   _checkLive() {
