@@ -370,9 +370,24 @@ static void forward_pass(Model* m, const uint8_t* tokens, int T, int for_grad) {
         const float* input = x;
         x = site[SITE_resid_out];
         if (m->probes_off) continue;
-        for (int s = 0; s < N_SITES; s++)
+        for (int s = 0; s < N_SITES; s++) {
+            // A site holding the same values as one already measured (block l's input is block l−1's
+            // output; under post-norm resid_mid is attn_norm and resid_out ffn_norm) copies its numbers.
+            int from_layer = l, from = -1;
+            for (int r = 0; r < s; r++) from = site[r] == site[s] ? r : from;
+            if (from < 0 && s == SITE_resid_in && l > 0) from_layer = l - 1, from = SITE_resid_out;
+            if (from >= 0) {
+                memcpy(probe_at(probes, &layout, PROBE_site_stats, l, s), probe_at(probes, &layout, PROBE_site_stats, from_layer, from),
+                       N_STATS * sizeof(float));
+                memcpy(probe_at(probes, &layout, PROBE_site_hist, l, s), probe_at(probes, &layout, PROBE_site_hist, from_layer, from),
+                       HIST_BINS * sizeof(float));
+                memcpy(probe_at(probes, &layout, PROBE_site_token_rms, l, s),
+                       probe_at(probes, &layout, PROBE_site_token_rms, from_layer, from), (size_t)T * sizeof(float));
+                continue;
+            }
             site_stats(probe_at(probes, &layout, PROBE_site_stats, l, s), probe_at(probes, &layout, PROBE_site_hist, l, s),
                        probe_at(probes, &layout, PROBE_site_token_rms, l, s), site[s], T, s == SITE_ffn_hidden ? ff : d);
+        }
         // Pre-norm's norm inputs are the sites resid_in and resid_mid: copy their
         // statistics. Post-norm's (x + sublayer) are no site: compute them.
         for (int k = 0; k < 2; k++) {

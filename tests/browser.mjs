@@ -13,7 +13,7 @@ export async function startBrowser() {
   });
 
   /** A page that records console errors, CSP refusals and every request that leaves the site. */
-  async function open(path, { width = 1280 } = {}) {
+  async function open(path, { width = 1280, scope = true } = {}) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     const problems = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
@@ -27,6 +27,7 @@ export async function startBrowser() {
       if (!url.startsWith(server.url) && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`off-site request: ${url}`);
     });
     await page.goto(`${server.url}${path}`);
+    if (!scope) return { page, problems };  // a page without a <norm-scope> of its own (lesson.html)
     await page.locator('norm-scope section.panel:not([hidden])').first().waitFor();
     await page.waitForFunction(() => document.querySelector('norm-scope')?.runs);
     return { page, problems };

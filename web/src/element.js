@@ -14,6 +14,7 @@ import { VIEWS } from './views.js';
 import { downloadBlob, panelPng } from './export.js';
 import { timeNorms } from './norm-timing.js';
 import { gradientsOverSeeds } from './gradient-seeds.js';
+import { allowedOrigins, connectParent } from './messaging.js';
 
 const utf8 = new TextEncoder();
 
@@ -85,6 +86,11 @@ export class NormScopeElement extends HTMLElement {
     this.ready = true;
     this.update();
     if (this.urlState) addEventListener('popstate', this.onPopState);
+    // an embedded instance a lesson page drives by postMessage (messaging.js)
+    if (this.hasAttribute('messages')) {
+      const listed = `${this.getAttribute('message-origins') ?? ''} ${source?.get('origins') ?? ''}`;
+      this.disconnectMessages = connectParent(this, allowedOrigins(listed));
+    }
   }
 
   disconnectedCallback() {
@@ -112,6 +118,93 @@ export class NormScopeElement extends HTMLElement {
     cancelAnimationFrame(this.pending);
     this.pending = 0;
     removeEventListener('popstate', this.onPopState);
+    this.disconnectMessages?.();
+    this.disconnectMessages = null;
+  }
+
+  // ---------------------------------------------------------------- API for lesson pages
+
+  /** Every field's value, as the URL would carry it (a copy). */
+  getState() {
+    return { ...this.state };
+  }
+
+  /**
+   * Sets fields by name, values as in the URL (strings or numbers). Each is
+   * checked as an attribute is; the good ones apply and the model runs now.
+   * reset: every other field back to its default first (the text and what is
+   * shown are kept). Returns { ok, errors }: every message naming its field,
+   * including a combination the model refuses.
+   */
+  setState(patch, { reset = false } = {}) {
+    if (!this.ready) return { ok: false, errors: ['normscope: the element is not on the page'] };
+    const errors = [], good = {};
+    for (const [name, value] of Object.entries(patch && typeof patch === 'object' ? patch : {})) {
+      const field = this.fields.find((f) => f.name === name);
+      if (!field) {
+        errors.push(`unknown field "${String(name).slice(0, 40).replace(/[\u0000-\u001f\u007f]/g, '?')}"; fields are ${this.fields.map((f) => f.name).join(', ')}`);
+        continue;
+      }
+      const parsed = parseField(field, String(value));
+      const error = parsed.error ?? this.checkField(field, parsed.value);
+      if (error) errors.push(error);
+      else good[name] = parsed.value;
+    }
+    const keep = new Set(['text', 'panels', 'controls', ...Object.keys(good)]);
+    if (reset) for (const field of this.fields) if (!keep.has(field.name)) this.state[field.name] = field.default;
+    Object.assign(this.state, good);
+    this.rebuildControls();
+    this.notices = errors;
+    this.fromOutside = true;
+    cancelAnimationFrame(this.pending);
+    this.pending = 0;
+    this.update();
+    const said = this.message.textContent;
+    return { ok: !said, errors: said ? said.split(' · ') : [] };
+  }
+
+  /** Moves the cursor: { layer, site, token, head }, any of them. */
+  go(where = {}) {
+    const patch = Object.fromEntries(['layer', 'site', 'token', 'head'].filter((k) => where?.[k] !== undefined).map((k) => [k, where[k]]));
+    return this.setState(patch);
+  }
+
+  /** Shows a panel (adding it to those shown), scrolls it into view and marks it for a moment. */
+  highlight(name) {
+    const el = this.panelEls[name];
+    if (!el) return { ok: false, errors: [`panel must be one of: ${PANEL_LIST.map((p) => p.name).join(', ')} (got "${String(name).slice(0, 40)}")`] };
+    if (!shown(this.state.panels, name)) {
+      const result = this.setState({ panels: this.state.panels === 'none' ? name : `${this.state.panels},${name}` });
+      if (!result.ok) return result;
+    }
+    const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    el.section.scrollIntoView({ block: 'start', behavior: still ? 'auto' : 'smooth' });
+    el.section.classList.add('highlight');
+    clearTimeout(this.highlightTimer);
+    this.highlightTimer = setTimeout(() => el.section.classList.remove('highlight'), 2500);
+    return { ok: true, errors: [] };
+  }
+
+  /**
+   * What the current run shows, in numbers a lesson can quote: the config,
+   * the cursor, the rms of every block's output, the checks, the next byte.
+   */
+  summary() {
+    const a = this.runs?.a;
+    if (!a?.valid) return null;
+    const L = a.config.n_layers;
+    const probs = Array.from(a.array('probs'));
+    const next = probs.map((p, byte) => ({ byte, p })).sort((x, y) => y.p - x.p).slice(0, 3)
+      .map(({ byte, p }) => ({ byte, char: String.fromCharCode(byte), p }));
+    const checks = Object.fromEntries(Object.entries(a.checks())
+      .map(([name, c]) => [name, !c.applies ? 'n/a' : c.ok ? 'ok' : 'failed']));
+    return {
+      config: { ...a.config }, tokens: a.nTokens, layer: this.state.layer, site: this.state.site,
+      residOutRms: Array.from({ length: L }, (_, l) => a.stat(l, 'resid_out', 'rms')),
+      loss: a.loss, checks, next, compared: this.runs.b ? { ...this.runs.b.config } : null,
+      weights: this.trainedSteps ? 'trained' : this.weightsFromFile ? 'file' : 'init',
+      message: this.message.textContent,
+    };
   }
 
   attributeChangedCallback(name, old, value) {
@@ -431,6 +524,15 @@ export class NormScopeElement extends HTMLElement {
       }
     }
     this.writeUrl();
+    // a change of state, or of the weights (a checkpoint arrived, training moved on)
+    const query = `${writeQuery(this.fields, state)}|${this.weightsFromFile}|${this.trainedSteps}`;
+    if (query !== this.lastQuery) {
+      const before = this.lastState ?? {};
+      const changed = this.fields.map((f) => f.name).filter((n) => String(before[n]) !== String(state[n]));
+      this.lastQuery = query;
+      this.lastState = { ...state };
+      this.dispatchEvent(new CustomEvent('statechange', { detail: { state: { ...state }, changed, summary: this.summary() } }));
+    }
   }
 
   clampCursor(run, errors) {

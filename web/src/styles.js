@@ -40,6 +40,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 1rem; }
 .panel { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .7rem; min-width: 0; background: #fff; }
 .panel.wide { grid-column: 1 / -1; }
+.panel.highlight { outline: 3px solid #E69F00; outline-offset: 2px; }
 .panel-head { display: flex; align-items: baseline; gap: .5rem; flex-wrap: wrap; }
 .panel-head h3 { font-size: 1rem; margin: 0; flex: 1; }
 .panel-head button { font-size: .75rem; padding: .1rem .4rem; }
