@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { benchNode } from './node.mjs';
 import { benchBrowser } from './browser.mjs';
+import { benchSite } from './site.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const f1 = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -34,6 +35,19 @@ function targets(run) {
   ];
 }
 
+function siteTable(site) {
+  const kb = (b) => `${(b / 1024).toFixed(0)} KB`;
+  const ms = (r) => `${r.median_ms.toFixed(0)} ms (quartiles ${r.q1_ms.toFixed(0)}–${r.q3_ms.toFixed(0)})`;
+  const rows = [
+    ['first render on localhost, 1280 px ≤ 1 s (navigation to the first drawn panels, Chromium)', ms(site.first_render_1280), site.first_render_1280.median_ms <= 1000],
+    ['first render on localhost, 360 px with touch ≤ 1 s', ms(site.first_render_360), site.first_render_360.median_ms <= 1000],
+    ['first visit ≤ 300 KB gzipped (page, style, bundle, SIMD module)', kb(site.first_visit_gzip), site.first_visit_gzip <= 300 * 1024],
+    ['whole site ≤ 300 KB gzipped (every page, script and module, scalar build, worker, lesson)', kb(site.site_gzip), site.site_gzip <= 300 * 1024],
+  ];
+  return ['| reach | measured |', '|---|---|', ...rows.map(([what, value, ok]) => `| ${what} | ${ok ? '✅' : '❌'} ${value} |`),
+    `| the shipped copy-task checkpoints, fetched only when a learner picks weights = copy | ${site.checkpoints.count} files, ${kb(site.checkpoints.bytes)} (${kb(site.checkpoints.gzip)} gzipped: float32 weights barely compress) |`];
+}
+
 function table(run) {
   const lines = [`**${run.where}** — peak (register-only multiply–add): ${f1(run.peak.simd_gflops)} GFLOP/s SIMD, ${f1(run.peak.scalar_gflops)} scalar`, '',
     '| model (layers × d_model, T bytes) | normscope ms (GFLOP/s) | no probes ms (probe share) | + backward ms (× forward) | scalar build ms (SIMD ×) | tfjs-wasm ms (GFLOP/s) | ours vs tfjs | logits max \\|Δ\\| |',
@@ -56,9 +70,13 @@ function table(run) {
   return lines.join('\n');
 }
 
-const node = await benchNode();
-const browser = await benchBrowser();
-const result = { machine: machine(), node, browser };
+// `node tests/bench/run.mjs site` measures the site again and keeps the rest of docs/bench.json
+const onlySite = process.argv[2] === 'site';
+const kept = onlySite ? JSON.parse(readFileSync(`${root}docs/bench.json`, 'utf8')) : null;
+const node = kept?.node ?? await benchNode();
+const browser = kept?.browser ?? await benchBrowser();
+const site = await benchSite(console.log);
+const result = { machine: kept?.machine ?? machine(), node, browser, site };
 writeFileSync(`${root}docs/bench.json`, `${JSON.stringify(result, null, 1)}\n`);
 const m = result.machine;
 const section = [
@@ -70,7 +88,7 @@ const section = [
     const [, bValue, bOk] = targets(browser)[i];
     return `| ${what} | ${ok ? '✅' : '❌'} ${value} | ${bOk ? '✅' : '❌'} ${bValue} |`;
   }),
-  '', table(node), '', table(browser), '<!-- bench:end -->',
+  '', ...siteTable(site), '', table(node), '', table(browser), '<!-- bench:end -->',
 ].join('\n');
 const readme = readFileSync(`${root}README.md`, 'utf8');
 const updated = readme.replace(/<!-- bench:start[\s\S]*?<!-- bench:end -->/, section);

@@ -15,6 +15,7 @@ import { downloadBlob, panelPng } from './export.js';
 import { timeNorms } from './norm-timing.js';
 import { gradientsOverSeeds } from './gradient-seeds.js';
 import { allowedOrigins, connectParent } from './messaging.js';
+import { SUMMARIES } from './summaries.js';
 
 const utf8 = new TextEncoder();
 
@@ -71,7 +72,7 @@ export class NormScopeElement extends HTMLElement {
     this.modelB = null;
     this.modelInit = null;  // compare = init: never trained, never loaded
     this.training = new Training({
-      onProgress: () => this.schedule(),
+      onProgress: () => this.scheduleProgress(),
       onWeights: (weights, steps) => this.takeWeights(weights, steps),
       onError: () => this.schedule(),
     });
@@ -261,7 +262,7 @@ export class NormScopeElement extends HTMLElement {
     this.stepper = stepper;
     this.diagram = h('div', 'diagram');
     this.diagram.tabIndex = 0;
-    this.diagram.setAttribute('aria-label', 'block diagram: arrow keys move through sites and layers');
+    this.diagram.setAttribute('aria-label', 'block diagram: arrow keys move through sites and layers, Shift with the arrows moves the token and the head');
     this.panels = h('div', 'panels');
     this.panelEls = {};
     for (const panel of PANEL_LIST) {
@@ -274,10 +275,15 @@ export class NormScopeElement extends HTMLElement {
       png.addEventListener('click', () => this.exportPanel(panel, section));
       head.append(h('h3', '', panel.title), png);
       const note = h('p', 'note', panel.note);
+      // the plot in words (summaries.js): its text alternative, shown to everyone
+      const summary = h('p', 'summary');
+      summary.id = `summary-${panel.name}`;
+      section.setAttribute('aria-labelledby', (head.firstChild.id = `title-${panel.name}`));
+      section.setAttribute('aria-describedby', summary.id);
       const body = h('div', 'body');
-      section.append(head, note, body);
+      section.append(head, note, summary, body);
       this.panels.append(section);
-      this.panelEls[panel.name] = { section, body };
+      this.panelEls[panel.name] = { section, body, summary };
     }
     const footer = this.buildFooter(h);
     ns.append(header, this.message, this.form, stepper, this.diagram, this.panels, footer);
@@ -381,10 +387,40 @@ export class NormScopeElement extends HTMLElement {
     const path = e.composedPath();
     if (path.some((el) => el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT')) return;
     e.preventDefault();
+    if (e.shiftKey) return this.moveCursor(e.key);
     if (e.key === 'ArrowRight') this.step(1, 0);
     if (e.key === 'ArrowLeft') this.step(-1, 0);
     if (e.key === 'ArrowDown') this.step(0, 1);
     if (e.key === 'ArrowUp') this.step(0, -1);
+  }
+
+  /** Shift+←/→ moves the token, Shift+↑/↓ the head: what a click on a plot selects, by keyboard. */
+  moveCursor(key) {
+    if (!this.runs) return;
+    const [, H, T] = this.runs.a.shape('attn_probs');
+    const [name, delta, max] = { ArrowLeft: ['token', -1, T - 1], ArrowRight: ['token', 1, T - 1],
+      ArrowUp: ['head', -1, H - 1], ArrowDown: ['head', 1, H - 1] }[key];
+    const value = Math.max(0, Math.min(max, this.state[name] + delta));
+    if (value !== this.state[name]) this.set({ [name]: value });
+  }
+
+  /**
+   * Training reports progress many times a second. With prefers-reduced-motion
+   * the panels follow at most once a second instead of every frame.
+   */
+  scheduleProgress() {
+    if (!matchMedia('(prefers-reduced-motion: reduce)').matches) return this.schedule();
+    const wait = 1000 - (performance.now() - (this.lastProgressDraw ?? 0));
+    if (wait <= 0) {
+      this.lastProgressDraw = performance.now();
+      this.schedule();
+    } else if (!this.progressTimer) {
+      this.progressTimer = setTimeout(() => {
+        this.progressTimer = 0;
+        this.lastProgressDraw = performance.now();
+        this.schedule();
+      }, wait);
+    }
   }
 
   showMessage(lines) {
@@ -514,16 +550,23 @@ export class NormScopeElement extends HTMLElement {
       },
     };
     for (const panel of PANEL_LIST) {
-      const { section, body } = this.panelEls[panel.name];
+      const { section, body, summary } = this.panelEls[panel.name];
       section.hidden = !shown(state.panels, panel.name);
       if (section.hidden) continue;
       try {
-        panel.render(body, VIEWS[panel.name](context), context);
+        const view = VIEWS[panel.name](context);
+        panel.render(body, view, context);
+        summary.textContent = SUMMARIES[panel.name](view);
       } catch (e) {
         body.textContent = `This panel could not draw: ${e.message}`;
+        summary.textContent = '';
       }
     }
     this.writeUrl();
+    if (!this.firstRendered) {  // what ./build.sh bench times: navigation to the first drawn panels
+      this.firstRendered = true;
+      performance.mark('normscope:first-render');
+    }
     // a change of state, or of the weights (a checkpoint arrived, training moved on)
     const query = `${writeQuery(this.fields, state)}|${this.weightsFromFile}|${this.trainedSteps}`;
     if (query !== this.lastQuery) {
@@ -614,7 +657,7 @@ export class NormScopeElement extends HTMLElement {
     }
     this.trainedSteps = steps;
     this.weightsVersion++;
-    this.schedule();
+    this.scheduleProgress();
   }
 
   /** A preset: every field back to its default except the text and what is shown, then `patch`. */

@@ -45,6 +45,9 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel-head h3 { font-size: 1rem; margin: 0; flex: 1; }
 .panel-head button { font-size: .75rem; padding: .1rem .4rem; }
 .panel .note { color: var(--muted); font-size: .8rem; margin: .2rem 0 .4rem; }
+.panel .summary { font-size: .82rem; margin: 0 0 .3rem; font-variant-numeric: tabular-nums; }
+:focus-visible { outline: 3px solid #E69F00; outline-offset: 2px; }
+@media (prefers-reduced-motion: reduce) { * { transition: none !important; animation: none !important; scroll-behavior: auto !important; } }
 .panel .plot { width: 100%; overflow-x: auto; }
 .panel .plot svg, .panel .plot canvas { display: block; max-width: 100%; height: auto; }
 .panel .sub { display: flex; flex-wrap: wrap; gap: .4rem 1rem; font-size: .8rem; align-items: center; }
