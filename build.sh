@@ -74,7 +74,7 @@ build_web() {
   # training runs in a module worker of its own, beside normscope.wasm
   node_modules/.bin/esbuild web/src/train-worker.js --bundle --format=esm --target=es2022 --minify \
     --sourcemap --external:'node:*' --outfile=web/dist/train-worker.js --log-level=warning
-  cp web/src/index.html web/src/embed.html web/src/lesson.html web/src/lesson.js web/src/page.css web/src/favicon.svg web/dist/
+  cp web/src/index.html web/src/embed.html web/src/lesson.html web/src/lesson.js web/src/page.js web/src/page.css web/src/favicon.svg web/dist/
   mkdir -p web/dist/checkpoints
   cp web/checkpoints/*.safetensors web/dist/checkpoints/ 2>/dev/null || true
 }

@@ -153,7 +153,8 @@ test(`soak in Chromium: ${CHANGES} random attribute changes on a <norm-scope>, n
   // the page still works: a valid state draws every panel
   await page.evaluate(() => {
     const el = document.getElementById('soak');
-    for (const [k, v] of Object.entries({ 'n-layers': '2', 'd-model': '32', 'n-heads': '2', 'd-ff': 'auto', 'max-tokens': '64', panels: 'all', text: 'still here', 'init-std': '0.02', 'norm-eps': '1e-5' }))
+    for (const [k, v] of Object.entries({ 'n-layers': '2', 'd-model': '32', 'n-heads': '2', 'd-ff': 'auto', 'max-tokens': '64', panels: 'all', text: 'still here', 'init-std': '0.02', 'norm-eps': '1e-5',
+      'skip-layer': 'none', 'zero-head': 'none', 'remove-norm': 'none', 'residual-scale': '1', lang: 'en' }))
       el.setAttribute(k, v);
   });
   await page.waitForFunction(() => /^10 tokens/.test(document.getElementById('soak').shadowRoot.querySelector('header .status').textContent));

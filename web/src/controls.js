@@ -3,39 +3,32 @@
 // a slider for depth. Changes go to onChange(name, text); set() mirrors state.
 import { shown } from './state.js';
 
-const TOGGLES = {
-  norm: { label: 'Norm', names: { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'None' } },
-  placement: { label: 'Placement', names: { pre: 'Pre-norm', post: 'Post-norm' } },
-  residual: { label: 'Residual', names: { on: 'On', off: 'Off' } },
-};
+// Toggle buttons with visible names (lang tables: toggle.<field> and toggle.<field>.<value>).
+const TOGGLES = new Set(['norm', 'placement', 'residual']);
 const SLIDERS = new Set(['n_layers']);
-const LABELS = {
-  n_layers: 'layers', d_model: 'd_model', n_heads: 'heads', d_ff: 'd_ff', activation: 'activation', pos: 'positions',
-  rope_theta: 'RoPE θ', rope_pairing: 'RoPE pairing', norm_eps: 'eps', init: 'init', init_std: 'init std',
-  seed: 'seed', max_tokens: 'max tokens', compare: 'compare with', weights: 'weights', stat: 'depth stat', heat: 'heatmap',
-};
 // Page fields that have their own place (stepper, panels) or are attributes only.
 // The interventions live in their own panel, beside what they change.
 const NOT_IN_FORM = new Set(['layer', 'site', 'token', 'head', 'shift', 'scale', 'panels', 'controls', 'stat', 'heat', 'grad',
   'grad_seeds', 'lens', 'skip_layer', 'zero_head', 'remove_norm', 'residual_scale']);
 
-export function buildControls(form, fields, state, which, onChange) {
+export function buildControls(form, fields, state, which, onChange, t) {
+  // a label from the table (control.<name>), or the field's own name
+  const labelOf = (name) => (t(`control.${name}`) === `control.${name}` ? name : t(`control.${name}`));
   form.replaceChildren();
   const setters = {};
   for (const field of fields) {
     if (NOT_IN_FORM.has(field.name) || !shown(which, field.name)) continue;
-    const toggle = TOGGLES[field.name];
-    if (toggle) {
+    if (TOGGLES.has(field.name)) {
       const set = document.createElement('fieldset');
       set.className = 'toggle';
       const legend = document.createElement('legend');
-      legend.textContent = toggle.label;
+      legend.textContent = t(`toggle.${field.name}`);
       const buttons = document.createElement('div');
       buttons.className = 'buttons';
       for (const choice of field.choices) {
         const b = document.createElement('button');
         b.type = 'button';
-        b.textContent = toggle.names[choice] ?? choice;
+        b.textContent = t(`toggle.${field.name}.${choice}`);
         b.dataset.value = choice;
         b.addEventListener('click', () => onChange(field.name, choice));
         buttons.append(b);
@@ -47,9 +40,9 @@ export function buildControls(form, fields, state, which, onChange) {
       continue;
     }
     const label = document.createElement('label');
-    label.title = field.help ?? '';
+    label.title = t(`help.${field.name}`) === `help.${field.name}` ? field.help ?? '' : t(`help.${field.name}`);
     const name = document.createElement('span');
-    name.textContent = LABELS[field.name] ?? field.name;
+    name.textContent = labelOf(field.name);
     let control, output = null;
     if (field.kind === 'text') {
       label.className = 'text';
@@ -58,7 +51,8 @@ export function buildControls(form, fields, state, which, onChange) {
       control.spellcheck = false;
     } else if (field.kind === 'choice') {
       control = document.createElement('select');
-      for (const choice of field.choices) control.append(new Option(choice, choice));
+      for (const choice of field.choices)
+        control.append(new Option(field.name === 'lang' ? t(choice === 'auto' ? 'lang.auto' : `lang.name.${choice}`) : choice, choice));
     } else if (SLIDERS.has(field.name)) {
       control = document.createElement('input');
       control.type = 'range';

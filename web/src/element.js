@@ -16,17 +16,17 @@ import { timeNorms } from './norm-timing.js';
 import { gradientsOverSeeds } from './gradient-seeds.js';
 import { allowedOrigins, connectParent } from './messaging.js';
 import { SUMMARIES } from './summaries.js';
+import { localizeMessage, numberFormatter, pickLanguage, translator, useNumberLanguage } from './i18n.js';
 
 const utf8 = new TextEncoder();
 
 const scopePromise = NormScope.load();
 
-const LABEL = {
-  layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm', pre: 'pre-norm', post: 'post-norm',
-};
-const describe = (c) => `${LABEL[c.placement]} ${LABEL[c.norm]}${c.residual === 'off' ? ', residual off' : ''}`;
+// "pre-norm LayerNorm", "post-norm no norm, residual off" in the element's language.
+const describe = (t, c) => t(c.residual === 'off' ? 'label.model.residual_off' : 'label.model',
+  { placement: t(`label.${c.placement}`), norm: t(`label.${c.norm}`) });
 // The compared model when compare = init: the same config, its initial weights.
-const describeB = (c, compare) => `${describe(c)}${compare === 'init' ? ' at init' : ''}`;
+const describeB = (t, c, compare) => (compare === 'init' ? t('label.at_init', { model: describe(t, c) }) : describe(t, c));
 
 // A constructed stylesheet, shared by every instance: CSSOM, so a strict
 // Content-Security-Policy (style-src 'self', no 'unsafe-inline') allows it,
@@ -78,8 +78,11 @@ export class NormScopeElement extends HTMLElement {
     });
     this.urlState = this.hasAttribute('url-state');
     const source = this.urlState ? new URLSearchParams(location.search) : null;
+    // the language first: the messages about the rest are in it
+    const asked = source ? source.get('lang') : this.getAttribute('lang');
+    this.useLanguage(pickLanguage(['en', 'de'].includes(asked) ? asked : 'auto'));
     const { state, errors } = readPageState(this.fields, (name) =>
-      source ? source.get(name) : this.getAttribute(attributeName(name)), (f, v) => this.checkField(f, v));
+      source ? source.get(name) : this.getAttribute(attributeName(name)), (f, v) => this.checkField(f, v), this.t);
     this.state = state;
     this.notices = errors;
     this.fromOutside = true;  // a cursor past the model's end is reported, not clamped
@@ -138,15 +141,16 @@ export class NormScopeElement extends HTMLElement {
    * including a combination the model refuses.
    */
   setState(patch, { reset = false } = {}) {
-    if (!this.ready) return { ok: false, errors: ['normscope: the element is not on the page'] };
+    if (!this.ready) return { ok: false, errors: [translator('en')('message.not_connected')] };
     const errors = [], good = {};
     for (const [name, value] of Object.entries(patch && typeof patch === 'object' ? patch : {})) {
       const field = this.fields.find((f) => f.name === name);
       if (!field) {
-        errors.push(`unknown field "${String(name).slice(0, 40).replace(/[\u0000-\u001f\u007f]/g, '?')}"; fields are ${this.fields.map((f) => f.name).join(', ')}`);
+        errors.push(this.t('message.unknown_field', { name: String(name).slice(0, 40).replace(/[\u0000-\u001f\u007f]/g, '?'),
+          fields: this.fields.map((f) => f.name).join(', ') }));
         continue;
       }
-      const parsed = parseField(field, String(value));
+      const parsed = parseField(field, String(value), this.t);
       const error = parsed.error ?? this.checkField(field, parsed.value);
       if (error) errors.push(error);
       else good[name] = parsed.value;
@@ -173,7 +177,7 @@ export class NormScopeElement extends HTMLElement {
   /** Shows a panel (adding it to those shown), scrolls it into view and marks it for a moment. */
   highlight(name) {
     const el = this.panelEls[name];
-    if (!el) return { ok: false, errors: [`panel must be one of: ${PANEL_LIST.map((p) => p.name).join(', ')} (got "${String(name).slice(0, 40)}")`] };
+    if (!el) return { ok: false, errors: [this.t('message.panel', { panels: PANEL_LIST.map((p) => p.name).join(', '), name: String(name).slice(0, 40) })] };
     if (!shown(this.state.panels, name)) {
       const result = this.setState({ panels: this.state.panels === 'none' ? name : `${this.state.panels},${name}` });
       if (!result.ok) return result;
@@ -212,7 +216,7 @@ export class NormScopeElement extends HTMLElement {
     if (!this.ready || old === value || name === 'url-state') return;
     const field = this.fields.find((f) => attributeName(f.name) === name);
     if (!field) return;
-    const parsed = value === null ? { value: field.default } : parseField(field, value);
+    const parsed = value === null ? { value: field.default } : parseField(field, value, this.t);
     const error = parsed.error ?? this.checkField(field, parsed.value);
     this.notices = error ? [error] : [];
     this.set({ [field.name]: error ? field.default : parsed.value }, { fromOutside: true });
@@ -220,7 +224,7 @@ export class NormScopeElement extends HTMLElement {
 
   fromUrl() {
     const { state, errors } = readPageState(this.fields, (name) => new URLSearchParams(location.search).get(name),
-      (f, v) => this.checkField(f, v));
+      (f, v) => this.checkField(f, v), this.t);
     this.state = state;
     this.notices = errors;
     this.fromOutside = true;
@@ -230,9 +234,18 @@ export class NormScopeElement extends HTMLElement {
 
   /** C's message for a bad model or training field, else null (page fields are checked by parseField). */
   checkField(field, value) {
-    if (field.config) return this.scope.checkField(field.name, value);
-    if (field.train) return this.scope.checkTrainField(field.name, value);
-    return null;
+    const message = field.config ? this.scope.checkField(field.name, value)
+      : field.train ? this.scope.checkTrainField(field.name, value) : null;
+    return message && localizeMessage(message, this.t);
+  }
+
+  /** The element's language: its strings (t), its numbers (fmt) and its lang for screen readers. */
+  useLanguage(code) {
+    if (code === this.language) return false;
+    this.language = code;
+    this.t = translator(code);
+    this.fmt = numberFormatter(code);
+    return true;
   }
 
   // ---------------------------------------------------------------- layout
@@ -244,7 +257,9 @@ export class NormScopeElement extends HTMLElement {
       if (text) el.textContent = text;
       return el;
     };
+    const t = this.t;
     const ns = h('div', 'ns');
+    ns.lang = this.language;
     const header = h('header');
     header.append(h('h2', '', 'normscope'), (this.status = h('span', 'status')));
     this.message = h('div', 'message');
@@ -252,8 +267,8 @@ export class NormScopeElement extends HTMLElement {
     this.form = h('form', 'controls');
     this.form.addEventListener('submit', (e) => e.preventDefault());
     const stepper = h('div', 'stepper');
-    const prev = h('button', '', 'Previous layer');
-    const next = h('button', '', 'Next layer');
+    const prev = h('button', '', t('stepper.previous'));
+    const next = h('button', '', t('stepper.next'));
     prev.type = next.type = 'button';
     prev.addEventListener('click', () => this.step(0, -1));
     next.addEventListener('click', () => this.step(0, 1));
@@ -262,19 +277,20 @@ export class NormScopeElement extends HTMLElement {
     this.stepper = stepper;
     this.diagram = h('div', 'diagram');
     this.diagram.tabIndex = 0;
-    this.diagram.setAttribute('aria-label', 'block diagram: arrow keys move through sites and layers, Shift with the arrows moves the token and the head');
+    this.diagram.setAttribute('aria-label', t('diagram.label'));
     this.panels = h('div', 'panels');
     this.panelEls = {};
     for (const panel of PANEL_LIST) {
       const section = h('section', `panel${panel.wide ? ' wide' : ''}`);
       section.dataset.panel = panel.name;
       const head = h('div', 'panel-head');
-      const png = h('button', '', 'PNG');
+      const title = t(`panel.${panel.name}.title`);
+      const png = h('button', '', t('panel.png'));
       png.type = 'button';
-      png.setAttribute('aria-label', `Export ${panel.title} as PNG`);
+      png.setAttribute('aria-label', t('panel.png.label', { title }));
       png.addEventListener('click', () => this.exportPanel(panel, section));
-      head.append(h('h3', '', panel.title), png);
-      const note = h('p', 'note', panel.note);
+      head.append(h('h3', '', title), png);
+      const note = h('p', 'note', t(`panel.${panel.name}.note`));
       // the plot in words (summaries.js): its text alternative, shown to everyone
       const summary = h('p', 'summary');
       summary.id = `summary-${panel.name}`;
@@ -295,7 +311,8 @@ export class NormScopeElement extends HTMLElement {
   buildFooter(h) {
     const footer = h('footer');
     const actions = h('div', 'actions');
-    const json = h('button', '', 'Export run as JSON');
+    const t = this.t;
+    const json = h('button', '', t('footer.json'));
     json.type = 'button';
     json.addEventListener('click', () => {
       if (!this.runs) return;
@@ -305,9 +322,9 @@ export class NormScopeElement extends HTMLElement {
     const pick = h('input');
     pick.type = 'file';
     pick.accept = '.safetensors';
-    pick.setAttribute('aria-label', 'Load weights (safetensors)');
+    pick.setAttribute('aria-label', t('footer.load'));
     pick.addEventListener('change', () => pick.files[0] && this.loadWeights(pick.files[0]));
-    const drop = h('div', 'drop', 'Drop a .safetensors file here to run its weights, or pick one: ');
+    const drop = h('div', 'drop', t('footer.drop'));
     drop.append(pick);
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -322,9 +339,9 @@ export class NormScopeElement extends HTMLElement {
     this.shareUrl.readOnly = true;
     this.embedSnippet = h('textarea', 'snippet');
     this.embedSnippet.readOnly = true;
-    const shareLabel = h('label', '', 'Link to this view');
+    const shareLabel = h('label', '', t('footer.link'));
     shareLabel.append(this.shareUrl);
-    const embedLabel = h('label', '', 'Embed on a course page (copy and paste)');
+    const embedLabel = h('label', '', t('footer.embed'));
     embedLabel.append(this.embedSnippet);
     footer.append(actions, drop, shareLabel, embedLabel);
     this.footer = footer;
@@ -333,7 +350,7 @@ export class NormScopeElement extends HTMLElement {
 
   rebuildControls() {
     this.setControls = buildControls(this.form, this.fields.filter((f) => !f.train), this.state, this.state.controls,
-      (name, text) => this.onControl(name, text));
+      (name, text) => this.onControl(name, text), this.t);
     this.stepper.hidden = !shown(this.state.controls, 'layer');
   }
 
@@ -343,7 +360,7 @@ export class NormScopeElement extends HTMLElement {
     // while a slider is dragged over a slow model, run once on release instead
     if (live && this.lastMs > 60) return;
     const field = this.fields.find((f) => f.name === name);
-    const parsed = parseField(field, text);
+    const parsed = parseField(field, text, this.t);
     // a training field does not run the model: C checks it here
     const error = parsed.error ?? (field.train ? this.checkField(field, parsed.value) : null);
     if (error) {
@@ -449,7 +466,7 @@ export class NormScopeElement extends HTMLElement {
     } catch (e) {
       if (!grad) throw e;
       a = this.modelA.run(config, state.text);
-      gradError = e.message;
+      gradError = localizeMessage(e.message, this.t);
     }
     this.lastMs = performance.now() - t0;
     this.lastRebuilt = this.modelA.rebuiltWeights;
@@ -460,7 +477,7 @@ export class NormScopeElement extends HTMLElement {
       try {
         b = modelB.run(configB, state.text, { grad: grad && !gradError });
       } catch (e) {
-        errors.push(`compare: ${e.message}`);
+        errors.push(this.t('message.compare', { message: localizeMessage(e.message, this.t) }));
       }
     }
     let over = null;
@@ -475,6 +492,10 @@ export class NormScopeElement extends HTMLElement {
 
   update() {
     const state = this.state;
+    // a new language rebuilds the element's own strings; numbers and axes follow it from here on
+    if (this.useLanguage(pickLanguage(state.lang))) this.build();
+    useNumberLanguage(this.language);
+    const t = this.t, say = (e) => localizeMessage(e.message, t);
     const errors = [...this.notices];
     this.syncShipped();
     // training belongs to one config, text and set of training fields: a change starts over
@@ -484,18 +505,18 @@ export class NormScopeElement extends HTMLElement {
       runs = this.runModels(configOf(this.fields, state), errors);
     } catch (e) {
       if (this.runs) {
-        this.showMessage([...errors, e.message]);  // the last drawing stays
+        this.showMessage([...errors, say(e)]);  // the last drawing stays
         this.setControls(state);
         return;
       }
       // nothing drawn yet (a bad combination in a link): the model fields fall back to their defaults
-      errors.push(`${e.message} — the model settings fall back to their defaults`);
+      errors.push(t('message.defaults', { message: say(e) }));
       for (const field of this.fields.filter((f) => f.config)) state[field.name] = field.default;
       this.notices = [...errors];
       try {
         runs = this.runModels(configOf(this.fields, state), errors);
       } catch (again) {  // the text itself (e.g. longer than the default max_tokens): the default text too
-        errors.push(`${again.message} — the text falls back to its default`);
+        errors.push(t('message.text_default', { message: say(again) }));
         state.text = this.fields.find((f) => f.name === 'text').default;
         this.notices = [...errors];
         runs = this.runModels(configOf(this.fields, state), errors);
@@ -506,7 +527,7 @@ export class NormScopeElement extends HTMLElement {
       this.shippedLoaded = false;
       this.shippedKey = null;
       state.weights = 'init';
-      errors.push('weights: the shipped checkpoint fits only its own shape, so a weight-shaping change starts from the seed');
+      errors.push(t('message.shipped_shape'));
     }
     const ms = this.lastMs;
     this.clampCursor(a, errors);
@@ -515,16 +536,19 @@ export class NormScopeElement extends HTMLElement {
     this.fromOutside = false;
     this.showMessage(errors);
     this.setControls(state);
-    const weights = this.trainedSteps ? `trained ${this.trainedSteps} steps (${state.task})`
-      : this.weightsFromFile ? 'from file' : `random init, seed ${a.config.seed}`;
-    this.status.textContent = `${a.nTokens} tokens · ${describe(a.config)}${b ? ` vs ${describeB(b.config, state.compare)}` : ''}` +
-      ` · ${this.lastRebuilt ? 'new weights + ' : ''}forward${a.hasGrad ? ' + backward' : ''} ${ms.toFixed(1)} ms` +
-      ` · weights: ${weights}`;
-    this.where.textContent = `layer ${state.layer} · ${state.site}`;
+    const weights = this.trainedSteps ? t('status.weights.trained', { steps: this.trainedSteps, task: state.task })
+      : this.weightsFromFile ? t('status.weights.file') : t('status.weights.init', { seed: a.config.seed });
+    const models = b ? t('status.models.vs', { a: describe(t, a.config), b: describeB(t, b.config, state.compare) }) : describe(t, a.config);
+    const work = t(a.hasGrad ? 'status.forward_backward' : 'status.forward');
+    this.status.textContent = t('status.line', {
+      tokens: a.nTokens, models, work: this.lastRebuilt ? t('status.new_weights', { work }) : work,
+      ms: this.fmt(Number(ms.toFixed(1))), weights,
+    });
+    this.where.textContent = t('stepper.where', { layer: state.layer, site: state.site });
     const [prev, next] = this.stepper.querySelectorAll('button');
     prev.disabled = state.layer === 0;
     next.disabled = state.layer >= a.config.n_layers - 1;
-    drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers },
+    drawDiagram(this.diagram, { ...a.config, site: state.site, layer: state.layer, layers: a.config.n_layers, t },
       (site) => this.set({ site }));
     const context = {
       a, b, over, gradError, modelA: this.modelA, modelB: b ? (state.compare === 'init' ? this.modelInit : this.modelB) : null, state,
@@ -532,7 +556,8 @@ export class NormScopeElement extends HTMLElement {
       link: (patch) => this.linkTo(patch),
       preset: (patch) => this.applyPreset(patch),
       // a loaded file beside a compared model that has only its seed's weights: say so
-      labels: { a: describe(a.config), b: b ? describeB(b.config, this.weightsFromFile && !this.trainedSteps ? 'init' : state.compare) : null },
+      labels: { a: describe(t, a.config), b: b ? describeB(t, b.config, this.weightsFromFile && !this.trainedSteps ? 'init' : state.compare) : null },
+      t, fmt: this.fmt, language: this.language,
       training: this.training,
       setField: (name, text) => this.onControl(name, text),
       train: {
@@ -556,9 +581,9 @@ export class NormScopeElement extends HTMLElement {
       try {
         const view = VIEWS[panel.name](context);
         panel.render(body, view, context);
-        summary.textContent = SUMMARIES[panel.name](view);
+        summary.textContent = SUMMARIES[panel.name](view, t, this.fmt);
       } catch (e) {
-        body.textContent = `This panel could not draw: ${e.message}`;
+        body.textContent = t('panel.failed', { message: e.message });
         summary.textContent = '';
       }
     }
@@ -583,7 +608,7 @@ export class NormScopeElement extends HTMLElement {
     const limits = { layer: L - 1, head: H - 1, token: T - 1 };
     for (const [name, max] of Object.entries(limits)) {
       if (this.state[name] <= max) continue;
-      if (this.fromOutside) errors.push(`${name} must be 0 to ${max} for this model (got ${this.state[name]})`);
+      if (this.fromOutside) errors.push(this.t('message.cursor', { name, max, value: this.state[name] }));
       this.state[name] = this.fromOutside ? 0 : max;
     }
   }
@@ -722,7 +747,7 @@ export class NormScopeElement extends HTMLElement {
       if (this.shippedKey !== key) return;  // the learner moved on meanwhile
       this.loadWeights({ name: `${key}.safetensors`, arrayBuffer: async () => buffer }, { shipped: true })
         .then(() => { this.shippedLoaded = this.weightsFromFile; });
-    }).catch((e) => this.showMessage([`cannot load the shipped checkpoint ${key}: ${e.message}`]));
+    }).catch((e) => this.showMessage([this.t('message.shipped_failed', { key, message: e.message })]));
   }
 
   async loadWeights(file, { shipped = false } = {}) {
@@ -753,7 +778,7 @@ export class NormScopeElement extends HTMLElement {
       this.update();
       this.dispatchEvent(new CustomEvent('weightsload', { detail: { name: file.name, ok: true, message: null } }));
     } catch (e) {
-      const message = `${file.name}: ${e.message} — the previous model is kept`;
+      const message = this.t('message.file_kept', { file: file.name, message: localizeMessage(e.message, this.t) });
       this.showMessage([message]);
       this.dispatchEvent(new CustomEvent('weightsload', { detail: { name: file.name, ok: false, message } }));
     }

@@ -2,22 +2,19 @@
 // a colour-blind-safe palette, number formatting and a hover read-out.
 // Panels take data and draw; they never touch the engine.
 import { select } from 'd3-selection';
-import { format } from 'd3-format';
+import { formatCurrent } from './i18n.js';
 
 // Okabe & Ito (2008): eight colours distinguishable with every common colour-vision deficiency.
 export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 export const COLOR_A = '#0072B2';
 export const COLOR_B = '#D55E00';
 
-const fmt = format('.4~g');
-
-/** A number as a learner should read it: NaN and ±Inf spelled out. */
+/**
+ * A number as a learner should read it: 4 significant digits with the
+ * language's decimal mark (i18n.js), NaN and ±Inf spelled out.
+ */
 export function formatNumber(v) {
-  if (v === null || v === undefined) return '—';
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '−Inf';
-  return fmt(v).replace('-', '−');
+  return formatCurrent(v);
 }
 
 /** An SVG with a margin convention; returns { svg, g, width, height }. */

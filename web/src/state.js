@@ -2,6 +2,7 @@
 // (scope.fields, the same table the CLI and checkpoints use); the page's own
 // fields are declared here. This list alone drives reading and writing the
 // URL, the element's attributes and the controls.
+import { translator } from './i18n.js';
 
 const DEFAULT_TEXT = 'The quick brown fox jumps over the lazy dog.';
 const PANELS = ['checks', 'train', 'depth', 'intervene', 'branches', 'lens', 'outliers', 'gradients', 'histogram', 'vector', 'heatmap',
@@ -29,6 +30,8 @@ const PAGE_FIELDS = [
     help: 'init: random from the seed; copy: the shipped checkpoint trained on the copy task for this norm and placement' },
   { name: 'compare', kind: 'choice', default: 'off', choices: COMPARE,
     help: 'run a second model with this field flipped (init: the same model with its initial weights)' },
+  { name: 'lang', kind: 'choice', default: 'auto', choices: ['auto', 'en', 'de'],
+    help: "language of the page: auto (the browser's), en or de" },
   { name: 'panels', kind: 'list', default: 'all', choices: PANELS, help: 'panels to show' },
   { name: 'controls', kind: 'list', default: 'all', choices: null, help: 'controls to show' },
 ];
@@ -59,23 +62,25 @@ export function stateFields(configFields, sites, trainFields = []) {
 
 export const attributeName = (name) => name.replaceAll('_', '-');
 
-function rangeText(field) {
-  if (field.kind === 'choice') return `one of: ${field.choices.join(', ')}`;
-  if (field.kind === 'list') return field.choices ? `"all", "none" or a comma list of: ${field.choices.join(', ')}` : '"all", "none" or a comma list';
-  if (field.kind === 'int') return `an integer from ${field.min} to ${field.max}`;
-  return `a number from ${field.min} to ${field.max}`;
+const ENGLISH = translator('en');
+
+function rangeText(field, t) {
+  if (field.kind === 'choice') return t('range.choice', { choices: field.choices.join(', ') });
+  if (field.kind === 'list') return field.choices ? t('range.list', { choices: field.choices.join(', ') }) : t('range.list.any');
+  if (field.kind === 'int') return t('range.int', { min: field.min, max: field.max });
+  return t('range.real', { min: field.min, max: field.max });
 }
 
 /**
  * Checks one page field given as text (URL or attribute). Model fields pass
  * through: C checks them (scope.checkField), so their messages have one
- * source. Returns { value } or { error }.
+ * source. Returns { value } or { error } (in the language of t).
  */
-export function parseField(field, text) {
+export function parseField(field, text, t = ENGLISH) {
   if (field.config || field.train) return { value: String(text) };
   // the quoted value keeps a message to one line, as C's do
   const quoted = String(text).slice(0, 40).replace(/[\u0000-\u001f\u007f]/g, '?');
-  const bad = () => ({ error: `${field.name} must be ${rangeText(field)} (got "${quoted}")` });
+  const bad = () => ({ error: t('range.error', { name: field.name, range: rangeText(field, t), value: quoted }) });
   switch (field.kind) {
     case 'text':
       return { value: String(text) };
@@ -105,13 +110,13 @@ export function defaults(fields) {
 }
 
 /** Reads state from (name → text) pairs; bad values fall back with a message. */
-export function readState(fields, get) {
+export function readState(fields, get, t = ENGLISH) {
   const state = defaults(fields);
   const errors = [];
   for (const field of fields) {
     const text = get(field.name);
     if (text === null || text === undefined) continue;
-    const parsed = parseField(field, text);
+    const parsed = parseField(field, text, t);
     if (parsed.error) errors.push(parsed.error);
     else state[field.name] = parsed.value;
   }
@@ -123,8 +128,8 @@ export function readState(fields, get) {
  * every model and training field (check(field, value) → message or null). A
  * bad value falls back to its default with a message; nothing throws.
  */
-export function readPageState(fields, get, check) {
-  const { state, errors } = readState(fields, get);
+export function readPageState(fields, get, check, t = ENGLISH) {
+  const { state, errors } = readState(fields, get, t);
   for (const field of fields.filter((f) => f.config || f.train)) {
     const value = state[field.name];
     if (String(value) === String(field.default)) continue;

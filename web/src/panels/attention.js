@@ -1,22 +1,26 @@
 // attention.js — panel 6: attention probabilities of every head at the
 // selected layer (query rows attend to key columns; causal: none above).
 import { interpolateCividis } from 'd3-scale-chromatic';
-import { formatNumber, plotWidth, readout } from '../plot.js';
+import { plotWidth, readout } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
+// title and note: panel.attention.title and panel.attention.note in the tables (lang/*/panels-a.js)
 export const name = 'attention';
-export const title = 'Attention per head';
-export const note = 'Each square: one head. Row = the token attending (query), column = the token attended to (key); darker is lower. Click a head to select it.';
 
 export function render(container, view, ctx) {
+  const t = ctx.t ?? translator('en');
+  const fmt = ctx.fmt ?? numberFormatter('en');
   container.replaceChildren();
   const lines = { say: () => {} };  // the read-out goes under the grids; hovers reach it through here
-  grid(container, view, view.a, view.b ? view.labels.a : null, ctx, (t) => lines.say(t));
-  if (view.b) grid(container, view, view.b, view.labels.b, ctx, (t) => lines.say(t));
+  const say = (text) => lines.say(text);
+  grid(container, view, view.a, view.b ? view.labels.a : null, { ctx, t, fmt, say });
+  if (view.b) grid(container, view, view.b, view.labels.b, { ctx, t, fmt, say });
   lines.say = readout(container);
-  lines.say(`layer ${view.layer}: ${view.a.length} heads × ${view.T} tokens; colour from p = 0 (dark) to 1 (yellow)`);
+  const heads = view.a.length;
+  lines.say(t(heads === 1 ? 'attention.summary.one' : 'attention.summary.other', { layer: view.layer, heads, T: view.T }));
 }
 
-function grid(container, view, heads, title, ctx, say) {
+function grid(container, view, heads, title, { ctx, t, fmt, say }) {
   if (title) {
     const p = document.createElement('p');
     p.className = 'note';
@@ -37,14 +41,14 @@ function grid(container, view, heads, title, ctx, say) {
     figure.style.margin = '0';
     const caption = document.createElement('figcaption');
     caption.style.fontSize = '.8rem';
-    caption.textContent = `head ${h}`;  // the selected one: bold, with an orange frame
+    caption.textContent = t('attention.head', { h });  // the selected one: bold, with an orange frame
     if (h === view.head) caption.style.fontWeight = '700';
     const canvas = document.createElement('canvas');
     canvas.width = canvas.height = size * (window.devicePixelRatio || 1);
     canvas.style.width = canvas.style.height = `${size}px`;
     canvas.style.border = h === view.head ? '2px solid #E69F00' : '1px solid #ccc';
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `attention of head ${h} at layer ${view.layer}${h === view.head ? ' (selected)' : ''}`);
+    canvas.setAttribute('aria-label', t(h === view.head ? 'attention.aria.selected' : 'attention.aria', { h, layer: view.layer }));
     const g = canvas.getContext('2d');
     const cell = canvas.width / T;
     for (let q = 0; q < T; q++)
@@ -57,7 +61,7 @@ function grid(container, view, heads, title, ctx, say) {
       const r = canvas.getBoundingClientRect();
       const k = Math.min(T - 1, Math.floor(((e.clientX - r.left) / r.width) * T));
       const q = Math.min(T - 1, Math.floor(((e.clientY - r.top) / r.height) * T));
-      say(`head ${h}: “${view.tokens[q]}” (token ${q}) attends to “${view.tokens[k]}” (token ${k}) with p = ${formatNumber(probs[q * T + k])}`);
+      say(t('attention.at', { h, q: view.tokens[q], qi: q, k: view.tokens[k], ki: k, p: fmt(probs[q * T + k]) }));
     });
     canvas.addEventListener('click', () => ctx.select({ head: h }));
     figure.append(caption, canvas);

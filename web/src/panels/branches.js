@@ -5,24 +5,27 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { line } from 'd3-shape';
 import { pointer } from 'd3-selection';
-import { OKABE_ITO, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
+import { OKABE_ITO, axisLabel, frame, legend, plotWidth, readout } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'branches';
-export const title = 'What each block adds';
-export const note = 'Bars: the rms of what attention (blue) and the FFN (orange) add in each layer, stacked. Line: the rms of the stream they join. Below: their cosine with that stream (0: orthogonal, as random vectors in many dimensions are). Click a layer to select it.';
 export const wide = true;
 
 const ATTN = OKABE_ITO[0], FFN = OKABE_ITO[1], STREAM = '#000';
 const finite = (v) => (Number.isFinite(v) ? v : 0);
 
+// The text for `key`, or for `key.of` naming the model when two are drawn.
+const named = (t, key, heading, params) => (heading ? t(`${key}.of`, { ...params, heading }) : t(key, params));
+
 function chart(container, layers, view, ctx, heading, say) {
+  const { t, fmt } = ctx;
   const L = layers.length;
   const width = Math.max(260, plotWidth(container, 860));
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
   const f = frame(plot, { width, height: 220, margin: { top: heading ? 20 : 10, right: 12, bottom: 8, left: 62 },
-    label: `rms added by attention and the FFN in each of ${L} layers, and the stream's rms${heading ? `: ${heading}` : ''}` });
+    label: named(t, 'branches.aria.bars', heading, { layers: L }) });
   if (heading) f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -8).text(heading);
   const x = scaleBand().domain([...Array(L).keys()]).range([0, f.width]).padding(0.25);
   const top = Math.max(1e-9, ...layers.map((b) => finite(b.attn.rms) + finite(b.ffn.rms)), ...layers.map((b) => finite(b.attn.streamRms)));
@@ -49,14 +52,14 @@ function chart(container, layers, view, ctx, heading, say) {
   cosPlot.className = 'plot';
   container.append(cosPlot);
   const g = frame(cosPlot, { width, height: 130, margin: { top: 6, right: 12, bottom: 34, left: 62 },
-    label: `cosine of each branch with the stream it joins, per layer${heading ? `: ${heading}` : ''}` });
+    label: named(t, 'branches.aria.cos', heading, {}) });
   const c = scaleLinear().domain([-1, 1]).range([g.height, 0]);
   g.g.append('g').attr('class', 'axis').call(axisLeft(c).ticks(3));
   g.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${g.height})`)
     .call(axisBottom(x).tickValues(x.domain().filter((l) => l % Math.ceil(L / 16) === 0)));
   g.g.append('line').attr('x1', 0).attr('x2', g.width).attr('y1', c(0)).attr('y2', c(0)).attr('stroke', '#bbb');
   axisLabel(g.g, 'cos', { x: -48, y: g.height / 2, rotate: true });
-  axisLabel(g.g, 'layer', { x: g.width / 2, y: g.height + 30 });
+  axisLabel(g.g, t('branches.axis.layer'), { x: g.width / 2, y: g.height + 30 });
   for (const [key, color] of [['attn', ATTN], ['ffn', FFN]]) {
     g.g.append('path').attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2)
       .attr('d', line().defined((b) => Number.isFinite(b[key].cos)).x((_, l) => mid(l)).y((b) => c(b[key].cos))(layers));
@@ -65,8 +68,11 @@ function chart(container, layers, view, ctx, heading, say) {
   }
   const describe = (l) => {
     const b = layers[l];
-    const share = (k) => formatNumber(b[k].rms / b[k].streamRms);
-    return `layer ${l}${heading ? ` (${heading})` : ''}: attention adds rms ${formatNumber(b.attn.rms)} (${share('attn')} × the stream's ${formatNumber(b.attn.streamRms)}, cos ${formatNumber(b.attn.cos)}) · FFN adds rms ${formatNumber(b.ffn.rms)} (${share('ffn')} × ${formatNumber(b.ffn.streamRms)}, cos ${formatNumber(b.ffn.cos)})`;
+    const share = (k) => fmt(b[k].rms / b[k].streamRms);
+    return named(t, 'branches.readout', heading, {
+      layer: l, attn: fmt(b.attn.rms), attnShare: share('attn'), attnStream: fmt(b.attn.streamRms), attnCos: fmt(b.attn.cos),
+      ffn: fmt(b.ffn.rms), ffnShare: share('ffn'), ffnStream: fmt(b.ffn.streamRms), ffnCos: fmt(b.ffn.cos),
+    });
   };
   for (const svg of [f.svg, g.svg]) {
     const at = (e) => {
@@ -80,24 +86,27 @@ function chart(container, layers, view, ctx, heading, say) {
   return describe;
 }
 
-export function render(container, view, ctx) {
+export function render(container, view, context) {
+  const t = context.t ?? translator('en'), fmt = context.fmt ?? numberFormatter('en');
+  const ctx = { ...context, t, fmt };  // chart() reads the language from here
   container.replaceChildren();
   if (view.residual === 'off') {
     const p = document.createElement('p');
     p.className = 'caveat';
-    p.textContent = 'Residual is off: each branch replaces the stream instead of adding to it; the cosine is with the input it replaced.';
+    p.textContent = t('branches.caveat.residualOff');
     container.append(p);
   } else if (view.scale !== 1) {
     const p = document.createElement('p');
     p.className = 'caveat';
-    p.textContent = `The skip path is scaled by α = ${formatNumber(view.scale)}: each branch joins α·x. The cosine does not depend on α.`;
+    p.textContent = t('branches.caveat.scaled', { alpha: fmt(view.scale) });
     container.append(p);
   }
   const lines = { say: () => {} };
-  const say = (t) => lines.say(t);
+  const say = (text) => lines.say(text);
   const describe = chart(container, view.a, view, ctx, view.b ? view.labels.a : null, say);
   if (view.b) chart(container, view.b, view, ctx, view.labels.b, say);
-  legend(container, [{ label: 'attention adds', color: ATTN }, { label: 'FFN adds', color: FFN }, { label: 'stream it joins (rms)', color: STREAM }]);
+  legend(container, [{ label: t('branches.legend.attn'), color: ATTN }, { label: t('branches.legend.ffn'), color: FFN },
+    { label: t('branches.legend.stream'), color: STREAM }]);
   lines.say = readout(container);
   lines.say(describe(view.layer));
 }

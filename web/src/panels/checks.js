@@ -1,27 +1,27 @@
 // checks.js — badges a learner can trust: each claim the page makes about
 // softmax, the norms and RoPE, checked on this run's own numbers (C checks.c).
-import { formatNumber } from '../plot.js';
+// The claims' texts are in the tables under checks.claim.<check>.
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'checks';
-export const title = 'Checks on this run';
-export const note = 'Each badge recomputes a claim from the numbers the panels show. ✓ verified, ✗ failed (a NaN counts as failed), – does not apply to this model.';
 
-export const CLAIMS = {
-  softmax_sum: 'every softmax row sums to 1',
-  norm_rms: 'the normalized vector has rms 1 (up to ε) before γ/β',
-  norm_mean: 'LayerNorm: the normalized vector has mean 0',
-  rope_norm: 'RoPE keeps ‖q‖ and ‖k‖',
-  rope_offset: 'RoPE: the score depends only on the offset',
-};
+/** The checks, in the order the badges show them (C's names). */
+export const CLAIMS = ['softmax_sum', 'norm_rms', 'norm_mean', 'rope_norm', 'rope_offset'];
 
+// Why a check does not apply to this model, in words.
 const WHY_NOT = {
-  norm_rms: (c) => `norm is ${c.norm}`,
-  norm_mean: (c) => (c.norm === 'none' ? 'norm is none' : 'RMSNorm does not subtract the mean'),
-  rope_norm: (c) => `positions are ${c.pos}`,
-  rope_offset: (c) => `positions are ${c.pos}`,
+  norm_rms: (c, t) => t('checks.why.norm', { norm: c.norm }),
+  norm_mean: (c, t) => (c.norm === 'none' ? t('checks.why.norm', { norm: c.norm }) : t('checks.why.rmsnorm')),
+  rope_norm: (c, t) => t('checks.why.pos', { pos: c.pos }),
+  rope_offset: (c, t) => t('checks.why.pos', { pos: c.pos }),
 };
 
-function badges(container, checks, config, heading) {
+function detail(check, key, config, t, fmt) {
+  if (!check.applies) return t('checks.na', { why: WHY_NOT[key]?.(config, t) ?? t('checks.why.noRun') });
+  return t(check.ok ? 'checks.worst.ok' : 'checks.worst.failed', { worst: fmt(check.worst), tolerance: fmt(check.tolerance) });
+}
+
+function badges(container, checks, config, heading, t, fmt) {
   if (heading) {
     const p = document.createElement('p');
     p.className = 'note';
@@ -30,28 +30,28 @@ function badges(container, checks, config, heading) {
   }
   const list = document.createElement('ul');
   list.className = 'badges';
-  for (const [key, claim] of Object.entries(CLAIMS)) {
+  for (const key of CLAIMS) {
     const check = checks[key];
+    const claim = t(`checks.claim.${key}`);
     const state = !check.applies ? 'na' : check.ok ? 'ok' : 'failed';
     const item = document.createElement('li');
     item.className = `badge ${state}`;
     item.dataset.check = key;
     const mark = { ok: '✓', failed: '✗', na: '–' }[state];
-    const detail = !check.applies ? `n/a: ${WHY_NOT[key]?.(config) ?? 'no run'}`
-      : `worst ${formatNumber(check.worst)} ${check.ok ? '≤' : 'over'} ${formatNumber(check.tolerance)}`;
+    const why = detail(check, key, config, t, fmt);
     item.textContent = `${mark} ${claim}`;
     const small = document.createElement('small');
-    small.textContent = detail;
+    small.textContent = why;
     item.append(small);
-    item.setAttribute('aria-label', `${{ ok: 'verified', failed: 'failed', na: 'not applicable' }[state]}: ${claim}, ${detail}`);
+    item.setAttribute('aria-label', t(`checks.aria.${state}`, { claim, detail: why }));
     list.append(item);
   }
   container.append(list);
 }
 
-export function render(container, view) {
+export function render(container, view, ctx = {}) {
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
   container.replaceChildren();
-  badges(container, view.a, view.config, view.b ? view.labels.a : null);
-  if (view.b) badges(container, view.b, view.config, view.labels.b);
+  badges(container, view.a, view.config, view.b ? view.labels.a : null, t, fmt);
+  if (view.b) badges(container, view.b, view.config, view.labels.b, t, fmt);
 }
-

@@ -4,18 +4,30 @@ import { scaleLinear, scaleLog } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { line } from 'd3-shape';
 import { pointer } from 'd3-selection';
-import { OKABE_ITO, axisLabel, formatNumber, frame, keepControls, legend, plotWidth, readout, selectControl, setIdle } from '../plot.js';
+import { OKABE_ITO, axisLabel, frame, keepControls, legend, readout, selectControl, setIdle } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 const STREAM = new Set(['resid_in', 'resid_mid', 'resid_out']);
 
 export const name = 'depth';
-export const title = 'Depth profile';
-export const note = 'One line per site, across layers, on a log axis. Solid: the model; dashed: the comparison. Click a layer to select it.';
 export const wide = true;
 
+// The control row outlives redraws; a new language (its label changes) must rebuild it.
+function dropStale(container, label) {
+  const row = container.querySelector(':scope > .sub');
+  if (row && row.dataset.label !== label) row.remove();
+}
+
 export function render(container, view, ctx) {
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
+  const statLabel = t('depth.control.stat');
+  dropStale(container, statLabel);
   keepControls(container,
-    (row) => selectControl(row, 'statistic', ['rms', 'std', 'absmax', 'zero_frac'].map((s) => [s, s]), (stat) => ctx.select({ stat })),
+    (row) => {
+      row.dataset.label = statLabel;
+      // the statistics' names are the engine's identifiers, shown as they are
+      selectControl(row, statLabel, ['rms', 'std', 'absmax', 'zero_frac'].map((s) => [s, s]), (stat) => ctx.select({ stat }));
+    },
     (row) => setIdle(row.querySelector('select'), view.stat));
 
   const plot = document.createElement('div');
@@ -28,15 +40,15 @@ export function render(container, view, ctx) {
   const lo = positive.length ? Math.min(...positive) : 1e-3, hi = positive.length ? Math.max(...positive) : 1;
   const width = Math.max(260, plot.clientWidth || 860);  // the depth profile takes the panel's whole width
   const f = frame(plot, { width, height: 320, margin: { top: 28, right: 12, bottom: 34, left: 62 },
-    label: `${view.stat} of each site across ${L} layers, log scale` });
+    label: t('depth.aria', { stat: view.stat, layers: L }) });
   const x = scaleLinear().domain(L > 1 ? [0, L - 1] : [-0.5, 0.5]).range([0, f.width]);
   const y = scaleLog().domain([lo / 1.5, hi * 1.5]).range([f.height, 0]).clamp(true);
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`)
     .call(axisBottom(x).ticks(Math.min(L, 12)).tickFormat((d) => (Number.isInteger(d) ? d : '')));
   const wide = y.domain()[1] / y.domain()[0] > 1e4;  // powers of ten read better than 100000
   f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(6, wide ? '.0e' : '~g'));
-  axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
-  axisLabel(f.g, `${view.stat} (log)`, { x: -50, y: f.height / 2, rotate: true });
+  axisLabel(f.g, t('depth.axis.layer'), { x: f.width / 2, y: f.height + 30 });
+  axisLabel(f.g, t('depth.axis.stat', { stat: view.stat }), { x: -50, y: f.height / 2, rotate: true });
   f.g.append('line').attr('x1', x(view.layer)).attr('x2', x(view.layer)).attr('y1', 0).attr('y2', f.height)
     .attr('stroke', '#555').attr('stroke-width', 1.5).attr('stroke-dasharray', '2 3');  // the selected layer
   const path = line().defined((v) => Number.isFinite(v) && v > 0).x((v, i) => x(i)).y((v) => y(v));
@@ -59,17 +71,22 @@ export function render(container, view, ctx) {
       .attr('x', left).attr('width', (i) => right(i) - left(i)).attr('y', -8).attr('height', 5).attr('fill', '#a40000');
     f.g.append('text').attr('class', 'bad-value').attr('x', x(badLayers[0])).attr('y', -12)
       .attr('text-anchor', x(badLayers[0]) > f.width * 0.6 ? 'end' : 'start')
-      .text(`NaN/Inf from layer ${badLayers[0]}`);
+      .text(t('depth.bad', { layer: badLayers[0] }));
   }
   legend(container, [
     ...sites.map((site) => ({ label: site, color: color(site) })),
-    ...(view.labels.b ? [{ label: `solid: ${view.labels.a}`, color: '#444' }, { label: `dashed: ${view.labels.b}`, color: '#444', dash: true }] : []),
+    ...(view.labels.b ? [{ label: t('depth.legend.solid', { label: view.labels.a }), color: '#444' },
+      { label: t('depth.legend.dashed', { label: view.labels.b }), color: '#444', dash: true }] : []),
   ]);
   const say = readout(container);
+  const part = (s, i) => {
+    const params = { site: s.site, value: fmt(s.values[i]), run: t(s.run === 'a' ? 'depth.run.solid' : 'depth.run.dashed') };
+    const value = t(view.labels.b ? 'depth.readout.siteRun' : 'depth.readout.site', params);
+    return s.bad[i] ? `${value} ${t('depth.readout.bad', { count: s.bad[i] })}` : value;
+  };
   const describe = (i) => {
-    const parts = view.series.filter((s) => s.site === view.site || STREAM.has(s.site))
-      .map((s) => `${s.site}${view.labels.b ? ` (${s.run === 'a' ? 'solid' : 'dashed'})` : ''} ${formatNumber(s.values[i])}${s.bad[i] ? ` [${s.bad[i]} NaN/Inf]` : ''}`);
-    return `layer ${i} ${view.stat}: ${parts.join(' · ')}`;
+    const parts = view.series.filter((s) => s.site === view.site || STREAM.has(s.site)).map((s) => part(s, i));
+    return t('depth.readout', { layer: i, stat: view.stat, values: parts.join(' · ') });
   };
   say(describe(view.layer));
   const layerAt = (event) => Math.max(0, Math.min(L - 1, Math.round(x.invert(pointer(event, f.g.node())[0]))));

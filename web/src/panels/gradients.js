@@ -6,17 +6,15 @@ import { scaleLinear, scaleLog } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { area, line } from 'd3-shape';
 import { pointer } from 'd3-selection';
-import { OKABE_ITO, axisLabel, formatNumber, frame, keepControls, legend, readout, selectControl, setIdle } from '../plot.js';
+import { OKABE_ITO, axisLabel, frame, keepControls, legend, readout, selectControl, setIdle } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
+// title and note: panel.gradients.title and panel.gradients.note in the tables (lang/*/panels-a.js)
 export const name = 'gradients';
-export const title = 'Gradient flow';
-export const note = 'The gradient of the loss (mean cross-entropy of predicting each next byte of the text) at every ' +
-  'layer: the L2 norm of a weight\'s gradient, or the rms of the gradient at a site of the residual stream. Log axis. ' +
-  'Click a layer to select it.';
 export const wide = true;
 
-const KINDS = [['ffn', 'FFN weights (W1, W2, W3)'], ['attention', 'attention weights (Wq, Wk, Wv, Wo)'],
-  ['norms', 'norm γ and β'], ['stream', 'residual stream (gradient rms)']];
+// what the select offers; each one's text is gradients.kind.<kind> in the tables
+const KINDS = ['ffn', 'attention', 'norms', 'stream'];
 const NAMES = {
   w1: 'W1', w2: 'W2', w3: 'W3', wq: 'Wq', wk: 'Wk', wv: 'Wv', wo: 'Wo', attention_norm: 'attn_norm γ',
   attention_norm_bias: 'attn_norm β', ffn_norm: 'ffn_norm γ', ffn_norm_bias: 'ffn_norm β',
@@ -25,9 +23,9 @@ const NAMES = {
 // The presets: the paper's setting (ReLU FFN, Xavier init, 6 layers, averaged
 // over 6 seeds) and the residual highway without norms to hide it.
 const PRESETS = [
-  { label: 'Xiong et al. 2020: post- vs pre-norm at Xavier init',
+  { key: 'xiong',
     patch: { init: 'xavier', activation: 'relu', placement: 'post', compare: 'placement', grad: 'ffn', grad_seeds: 6 } },
-  { label: 'Residual off, no norm: the gradient vanishes',
+  { key: 'highway',
     patch: { norm: 'none', residual: 'off', compare: 'residual', grad: 'stream', n_layers: 12 } },
 ];
 
@@ -39,11 +37,13 @@ function lineNote(container, text) {
 }
 
 export function render(container, view, ctx) {
+  const t = ctx.t ?? translator('en');
+  const fmt = ctx.fmt ?? numberFormatter('en');
   keepControls(container, (row) => {
-    selectControl(row, 'show', KINDS, (grad) => ctx.select({ grad }));
+    selectControl(row, t('gradients.show'), KINDS.map((k) => [k, t(`gradients.kind.${k}`)]), (grad) => ctx.select({ grad }));
     const label = document.createElement('label');
-    label.textContent = 'seeds';
-    label.title = 'geometric mean over this many seeds (seed, seed + 1, …); the band spans their min to max';
+    label.textContent = t('gradients.seeds');
+    label.title = t('gradients.seeds.title');
     const seeds = document.createElement('input');
     seeds.type = 'number';
     seeds.min = '1';
@@ -58,10 +58,10 @@ export function render(container, view, ctx) {
     row.append(label);
     const presets = document.createElement('span');
     presets.className = 'presets';
-    presets.append('Presets: ');
-    PRESETS.forEach(({ label: text, patch }, i) => {
+    presets.append(t('gradients.presets'));
+    PRESETS.forEach(({ key, patch }, i) => {
       const a = document.createElement('a');
-      a.textContent = text;
+      a.textContent = t(`gradients.preset.${key}`);
       a.dataset.preset = String(i);
       a.addEventListener('click', (event) => {
         event.preventDefault();  // an embedded element has no page of its own to go to
@@ -84,24 +84,24 @@ export function render(container, view, ctx) {
     container.append(p);
   };
   if (view.gradError) {
-    caveat(`No gradients for this model: ${view.gradError}. The other panels show its forward pass.`);
+    caveat(t('gradients.error', { error: view.gradError }));
     return;
   }
   if (view.tooShort) {
-    caveat('The loss predicts each next byte from the ones before it: type at least 2 bytes of text.');
+    caveat(t('gradients.short'));
     return;
   }
   if (view.a.kindMissing) {
-    caveat(view.kind === 'norms' ? 'This model has no norm weights (norm = none): nothing to plot.' : 'Nothing to plot for this model.');
+    caveat(t(view.kind === 'norms' ? 'gradients.no_norms' : 'gradients.nothing'));
     return;
   }
-  if (view.seedsAsked > 1 && view.weightsFromFile) caveat('Seeds apply to random weights; these are loaded or trained, so one run is shown.');
+  if (view.seedsAsked > 1 && view.weightsFromFile) caveat(t('gradients.seeds_ignored'));
   const runs = [['a', view.a], ['b', view.b]].filter(([, g]) => g);
+  // values named by their model, when there are two to tell apart
+  const ofModel = (values, model) => (runs.length > 1 ? t('gradients.of_model', { model, values }) : values);
   for (const [, g] of runs)
     if (g.config.residual === 'off' && g.config.norm !== 'none') {
-      caveat('Residual off with a norm in every block: the norms divide the gradient by the rms of what they ' +
-        'normalized, which rescales it layer by layer, so it does not vanish here at init. Set the norm to None to ' +
-        'see what the residual\'s +1 does on its own.');
+      caveat(t('gradients.residual_off'));
       break;
     }
 
@@ -128,7 +128,7 @@ export function render(container, view, ctx) {
     L = g.config.n_layers;
     const label = view.labels[which];
     const f = frame(plot, { width, height: 300, margin: { top: 30, right: 12, bottom: 34, left: 62 },
-      label: `gradient flow, ${label}: ${KINDS.find(([k]) => k === view.kind)[1]} per layer, log scale` });
+      label: t('gradients.aria', { model: label, kind: t(`gradients.kind.${view.kind}`) }) });
     const x = scaleLinear().domain(L > 1 ? [0, L - 1] : [-0.5, 0.5]).range([0, f.width]);
     const pad = Math.max(1.5, (hi / lo) ** 0.04);  // headroom on a log axis, however many decades it spans
   const y = scaleLog().domain([lo / pad, hi * pad]).range([f.height, 0]).clamp(true);
@@ -136,10 +136,11 @@ export function render(container, view, ctx) {
       .call(axisBottom(x).ticks(Math.min(L, 12)).tickFormat((d) => (Number.isInteger(d) ? d : '')));
     const decades = Math.log10(y.domain()[1] / y.domain()[0]);  // d3 thins a long log axis to a few labels: ask for more
     f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(decades > 12 ? 12 : 5, decades > 4 ? '.0e' : '~g'));
-    axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
-    axisLabel(f.g, view.kind === 'stream' ? 'gradient rms (log)' : 'gradient L2 norm (log)', { x: -50, y: f.height / 2, rotate: true });
+    axisLabel(f.g, t('gradients.axis.layer'), { x: f.width / 2, y: f.height + 30 });
+    axisLabel(f.g, t(view.kind === 'stream' ? 'gradients.axis.rms' : 'gradients.axis.l2'), { x: -50, y: f.height / 2, rotate: true });
     f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -12)
-      .text(`${label} · ${view.seeds > 1 ? `mean loss ${formatNumber(g.loss)} · mean of ${view.seeds} seeds` : `loss ${formatNumber(g.loss)}`}`);
+      .text(view.seeds > 1 ? t('gradients.plot.seeds', { model: label, loss: fmt(g.loss), seeds: view.seeds })
+        : t('gradients.plot.one', { model: label, loss: fmt(g.loss) }));
     f.g.append('line').attr('x1', x(view.layer)).attr('x2', x(view.layer)).attr('y1', 0).attr('y2', f.height)
       .attr('stroke', '#555').attr('stroke-width', 1.5).attr('stroke-dasharray', '2 3');
     const ok = (v) => Number.isFinite(v) && v > 0;
@@ -159,29 +160,24 @@ export function render(container, view, ctx) {
     f.svg.on('mousemove', (event) => say(describe(layerAt(event))))
       .on('mouseleave', () => say(describe(view.layer)))
       .on('click', (event) => ctx.select({ layer: layerAt(event) }));
-    describers.push((i) => `${runs.length > 1 ? `${label}: ` : ''}${g.series.map((s) => `${NAMES[s.name]} ${formatNumber(s.values[i])}`).join(' · ')}`);
+    describers.push((i) => ofModel(g.series.map((s) => `${NAMES[s.name]} ${fmt(s.values[i])}`).join(' · '), label));
   }
   // a gradient that underflowed float32 (0) has no ratio: say so instead of ×Inf
   const ratio = (s) => {
     const first = s.values[0], last = s.values[s.values.length - 1];
-    return first > 0 && last > 0 ? `×${formatNumber(last / first)}` : `— (the ${first > 0 ? 'last' : 'first'} layer's underflows float32 to 0)`;
+    return first > 0 && last > 0 ? `×${fmt(last / first)}` : t(first > 0 ? 'gradients.underflow.last' : 'gradients.underflow.first');
   };
   const underflow = runs.some(([, g]) => g.series.some((s) => s.values.some((v) => v === 0)));
-  if (underflow) caveat('Some gradients fall below float32\'s smallest number and read 0: those points are missing from the log axis.');
-  const trend = runs.map(([which, g]) => {
-    const parts = g.series.map((s) => `${NAMES[s.name]} ${ratio(s)}`);
-    return `${runs.length > 1 ? `${view.labels[which]}: ` : ''}${parts.join(', ')}`;
-  });
+  if (underflow) caveat(t('gradients.zeros'));
+  const trend = runs.map(([which, g]) => ofModel(g.series.map((s) => `${NAMES[s.name]} ${ratio(s)}`).join(', '), view.labels[which]));
   legend(container, names.map((n) => ({ label: NAMES[n] ?? n, color: color(n) })));
-  if (view.seeds > 1) lineNote(container, `Lines: geometric mean over seeds ${view.seedRange}; shaded: their min to max.`);
+  if (view.seeds > 1) lineNote(container, t('gradients.band', { range: view.seedRange }));
   if (view.kind === 'ffn' && runs.length === 2 && runs.every(([, g]) => g.config.init === 'xavier'))
-    lineNote(container, 'Xiong et al. 2020 (Fig. 3): post-norm\'s FFN gradients grow toward the output layers, pre-norm\'s ' +
-      'do not. In the paper pre-norm\'s stay level; here they fall with depth, because this byte model\'s embeddings start ' +
-      'small and pre-norm\'s stream grows layer by layer, and each later norm divides by a larger rms.');
+    lineNote(container, t('gradients.xiong'));
   const summary = document.createElement('p');
   summary.className = 'trend';
-  summary.textContent = `Last layer ÷ first layer — ${trend.join(' · ')}`;
+  summary.textContent = t('gradients.trend', { trend: trend.join(' · ') });
   container.append(summary);
-  const describe = (i) => `layer ${i} — ${describers.map((d) => d(i)).join(' | ')}`;
+  const describe = (i) => t('gradients.at_layer', { layer: i, values: describers.map((d) => d(i)).join(' | ') });
   say(describe(Math.min(view.layer, L - 1)));
 }

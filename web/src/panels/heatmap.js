@@ -4,16 +4,29 @@ import { scaleBand, scaleLinear, scaleLog, scaleSequential, scaleSequentialLog }
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { select, pointer } from 'd3-selection';
-import { formatNumber, keepControls, plotWidth, readout, selectControl, setIdle } from '../plot.js';
+import { keepControls, plotWidth, readout, selectControl, setIdle } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'heatmap';
-export const title = 'Per token and layer';
-export const note = 'Columns are tokens, rows are layers. Colour: the chosen statistic (log scale where it is positive). Click a cell to select that token and layer.';
+
+// The control row outlives redraws; a new language (its label changes) must rebuild it.
+function dropStale(container, label) {
+  const row = container.querySelector(':scope > .sub');
+  if (row && row.dataset.label !== label) row.remove();
+}
 
 export function render(container, view, ctx) {
-  const names = { token_rms: `rms of each token at ${view.site}`, norm_mean: 'mean the norm saw', norm_divisor: 'what the norm divided by' };
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
+  const names = {
+    token_rms: t('heatmap.stat.token_rms', { site: view.site }), norm_mean: t('heatmap.stat.norm_mean'), norm_divisor: t('heatmap.stat.norm_divisor'),
+  };
+  const controlLabel = t('heatmap.control');
+  dropStale(container, controlLabel);
   keepControls(container,
-    (row) => selectControl(row, 'colour by', Object.entries(names), (heat) => ctx.select({ heat })),
+    (row) => {
+      row.dataset.label = controlLabel;
+      selectControl(row, controlLabel, Object.entries(names), (heat) => ctx.select({ heat }));
+    },
     (row) => {
       const select = row.querySelector('select');
       select.options[0].text = names.token_rms;  // follows the selected site
@@ -29,15 +42,23 @@ export function render(container, view, ctx) {
     : scaleSequential(interpolateCividis).domain([lo, hi > lo ? hi : lo + 1]);
   const lines = { say: () => {} };
   const scale = { color, lo, hi, positive, names };
-  draw(container, view, view.a, view.b ? view.labels.a : null, scale, ctx, (t) => lines.say(t));
-  if (view.b) draw(container, view, view.b, view.labels.b, scale, ctx, (t) => lines.say(t));
-  colorKey(container, color, lo, hi, positive);
+  const drawCtx = { ...ctx, t, fmt };  // draw() reads the language from here
+  draw(container, view, view.a, view.b ? view.labels.a : null, scale, drawCtx, (text) => lines.say(text));
+  if (view.b) draw(container, view, view.b, view.labels.b, scale, drawCtx, (text) => lines.say(text));
+  colorKey(container, color, lo, hi, positive, t, fmt);
   lines.say = readout(container);
-  lines.say(`layer ${view.layer}, token ${view.token} “${view.tokens[view.token]}”: ${formatNumber(view.a[view.layer][view.token])}` +
-    ` · colour range ${formatNumber(lo)} to ${formatNumber(hi)}${positive ? ' (log)' : ''}; red: NaN/Inf`);
+  const cell = cellText(view, view.a, view.layer, view.token, t, fmt);
+  const range = t(positive ? 'heatmap.range.log' : 'heatmap.range', { low: fmt(lo), high: fmt(hi) });
+  lines.say(`${cell} · ${range}`);
+}
+
+// The read-out for one cell: layer l, token i.
+function cellText(view, values, l, i, t, fmt) {
+  return t('heatmap.cell', { layer: l, token: i, char: view.tokens[i], value: fmt(values[l][i]) });
 }
 
 function draw(container, view, values, title, { color, names }, ctx, say) {
+  const { t, fmt } = ctx;
   if (title) {
     const p = document.createElement('p');
     p.className = 'note';
@@ -64,17 +85,17 @@ function draw(container, view, values, title, { color, names }, ctx, say) {
   g2.scale(dpr, dpr);
   const rowH = plotH / L;
   for (let l = 0; l < L; l++)
-    for (let t = 0; t < T; t++) {
-      const v = values[l][t];
+    for (let i = 0; i < T; i++) {
+      const v = values[l][i];
       g2.fillStyle = Number.isFinite(v) ? color(v) : '#d00';
-      g2.fillRect(t * cell, l * rowH, cell, rowH);
+      g2.fillRect(i * cell, l * rowH, cell, rowH);
     }
   g2.strokeStyle = '#E69F00';
   g2.lineWidth = 2;
   g2.strokeRect(view.token * cell + 1, view.layer * rowH + 1, cell - 2, rowH - 2);
   const svgW = margin.left + plotW + margin.right, svgH = margin.top + plotH + margin.bottom;
   const svg = select(wrap).append('svg').attr('width', svgW).attr('height', svgH)
-    .attr('role', 'img').attr('aria-label', `${names[view.heat]} per token and layer`);
+    .attr('role', 'img').attr('aria-label', t('heatmap.aria', { stat: names[view.heat] }));
   wrap.prepend(canvas);
   wrap.style.width = `${svgW}px`;
   const x = scaleBand().domain(view.tokens.map((_, i) => i)).range([0, plotW]);
@@ -84,20 +105,19 @@ function draw(container, view, values, title, { color, names }, ctx, say) {
   g.append('g').attr('class', 'axis').attr('transform', `translate(0,${plotH})`)
     .call(axisBottom(x).tickValues(x.domain().filter((i) => i % every === 0)).tickFormat((i) => view.tokens[i]));
   g.append('g').attr('class', 'axis').call(axisLeft(y).tickValues(y.domain().filter((i) => i % Math.ceil(L / 12) === 0)));
-  g.append('text').attr('class', 'axis-label').attr('x', plotW / 2).attr('y', plotH + 34).attr('text-anchor', 'middle').text('token');
-  g.append('text').attr('class', 'axis-label').attr('transform', `translate(-32,${plotH / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('layer');
+  g.append('text').attr('class', 'axis-label').attr('x', plotW / 2).attr('y', plotH + 34).attr('text-anchor', 'middle').text(t('heatmap.axis.token'));
+  g.append('text').attr('class', 'axis-label').attr('transform', `translate(-32,${plotH / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(t('heatmap.axis.layer'));
   const hit = g.append('rect').attr('width', plotW).attr('height', plotH).attr('fill', 'transparent');
   const at = (e) => {
     const [px, py] = pointer(e, hit.node());
     return [Math.min(L - 1, Math.max(0, Math.floor(py / rowH))), Math.min(T - 1, Math.max(0, Math.floor(px / cell)))];
   };
-  const describe = (l, t) => `layer ${l}, token ${t} “${view.tokens[t]}”: ${formatNumber(values[l][t])}`;
-  hit.on('mousemove', (e) => say(describe(...at(e))))
-    .on('click', (e) => { const [l, t] = at(e); ctx.select({ layer: l, token: t }); });
+  hit.on('mousemove', (e) => say(cellText(view, values, ...at(e), t, fmt)))
+    .on('click', (e) => { const [l, i] = at(e); ctx.select({ layer: l, token: i }); });
 }
 
 // The colour key: a bar of the scale with its axis, so a colour reads as a number.
-function colorKey(container, color, lo, hi, positive) {
+function colorKey(container, color, lo, hi, positive, t, fmt) {
   const width = Math.min(320, plotWidth(container, 320)), barH = 10;
   const wrap = document.createElement('div');
   wrap.className = 'plot';
@@ -117,7 +137,7 @@ function colorKey(container, color, lo, hi, positive) {
   wrap.append(canvas);
   const axisScale = (positive && lo > 0 ? scaleLog() : scaleLinear()).domain(domain).range([0, width - 30]);
   const svg = select(wrap).append('svg').attr('width', width).attr('height', barH + 26).attr('role', 'img')
-    .attr('aria-label', `colour key from ${formatNumber(lo)} to ${formatNumber(hi)}`);
+    .attr('aria-label', t('heatmap.key', { low: fmt(lo), high: fmt(hi) }));
   svg.append('g').attr('class', 'axis').attr('transform', `translate(15,${barH + 4})`)
     .call(axisBottom(axisScale).ticks(4, '~g'));
   container.append(wrap);

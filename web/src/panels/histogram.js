@@ -2,13 +2,15 @@
 // selected layer. Each row has its own axis: the norm changes the scale.
 import { scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, axisLabel, formatNumber, frame, legend, plotWidth, readout } from '../plot.js';
+import { COLOR_A, COLOR_B, axisLabel, frame, legend, plotWidth, readout } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'histogram';
-export const title = 'Distribution at the selected site';
-export const note = 'Histograms of every value (all tokens × features). At a norm: what enters and what leaves it. At any other site: its values and how many are exactly zero.';
 
-function row(container, label, hists, width) {
+// toFixed with the language's decimal mark (fmt(0.5) is "0.5" or "0,5")
+const fixed = (fmt, v, digits) => v.toFixed(digits).replace('.', fmt(0.5).charAt(1));
+
+function row(container, label, hists, width, t) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
@@ -18,7 +20,7 @@ function row(container, label, hists, width) {
   f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -6).text(label);
   if (!finite.length) {
     f.g.append('text').attr('class', 'bad-value').attr('x', f.width / 2).attr('y', f.height / 2)
-      .attr('text-anchor', 'middle').text('no finite values (all NaN/Inf)');
+      .attr('text-anchor', 'middle').text(t('histogram.noFinite'));
     return;
   }
   const x = scaleLinear().domain([lo, hi]).range([0, f.width]).nice();
@@ -26,8 +28,8 @@ function row(container, label, hists, width) {
   const y = scaleLinear().domain([0, maxCount]).range([f.height, 0]);
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(6, '~g'));
   f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(4, '~s'));
-  axisLabel(f.g, 'count', { x: -40, y: f.height / 2, rotate: true });
-  axisLabel(f.g, 'value', { x: f.width, y: f.height + 26, anchor: 'end' });
+  axisLabel(f.g, t('histogram.axis.count'), { x: -40, y: f.height / 2, rotate: true });
+  axisLabel(f.g, t('histogram.axis.value'), { x: f.width, y: f.height + 26, anchor: 'end' });
   hists.forEach((h, i) => {
     if (!(h.hi > h.lo)) return;
     const step = (h.hi - h.lo) / h.counts.length;
@@ -40,34 +42,51 @@ function row(container, label, hists, width) {
   });
 }
 
-const summary = (h) => `mean ${formatNumber(h.mean)}, std ${formatNumber(h.std)}, rms ${formatNumber(h.rms)}` +
-  (h.nan || h.inf ? `, ${h.nan} NaN, ${h.inf} Inf` : '');
+// mean, std and rms of one histogram's values, and how many were NaN or Inf (raw counts)
+const summary = (h, t, fmt) => t(h.nan || h.inf ? 'histogram.stats.bad' : 'histogram.stats',
+  { mean: fmt(h.mean), std: fmt(h.std), rms: fmt(h.rms), nan: h.nan, inf: h.inf });
 
-export function render(container, view) {
+// What share of the site's values is exactly 0 (and why, under ReLU).
+function zeros(view, t, fmt) {
+  const relu = view.site === 'ffn_hidden' && view.a.activation === 'relu';
+  const key = `histogram.zeros${relu ? '.relu' : ''}${view.b ? '.compare' : ''}`;
+  return t(key, { site: view.site, layer: view.layer,
+    percent: fixed(fmt, 100 * view.a.zero_frac, 1), comparePercent: view.b ? fixed(fmt, 100 * view.b.zero_frac, 1) : '' });
+}
+
+function compareLegend(container, view, t) {
+  legend(container, [{ label: t('histogram.legend.filled', { label: view.labels.a }), color: COLOR_A },
+    { label: t('histogram.legend.outline', { label: view.labels.b }), color: COLOR_B }]);
+}
+
+function note(container, text) {
+  const head = document.createElement('p');
+  head.className = 'note';
+  head.textContent = text;
+  container.append(head);
+}
+
+export function render(container, view, ctx = {}) {
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
   container.replaceChildren();
   const width = plotWidth(container, 520);
   const runs = [view.a, view.b].filter(Boolean);
   if (view.kind === 'site') {
-    const head = document.createElement('p');
-    head.className = 'note';
-    head.textContent = `${view.site} of layer ${view.layer}: ${(100 * view.a.zero_frac).toFixed(1)} % of the values are exactly 0` +
-      (view.site === 'ffn_hidden' && view.a.activation === 'relu' ? ' (ReLU sets every negative pre-activation to 0)' : '') +
-      (view.b ? `; ${(100 * view.b.zero_frac).toFixed(1)} % in the comparison` : '');
-    container.append(head);
-    row(container, view.site, runs, width);
-    readout(container)(`${view.site}: ${summary(view.a)}` + (view.b ? ` · compare: ${summary(view.b)}` : ''));
-    if (view.b) legend(container, [{ label: `filled: ${view.labels.a}`, color: COLOR_A }, { label: `outline: ${view.labels.b}`, color: COLOR_B }]);
+    note(container, zeros(view, t, fmt));
+    row(container, view.site, runs, width, t);
+    const parts = [t('histogram.readout.site', { site: view.site, stats: summary(view.a, t, fmt) })];
+    if (view.b) parts.push(t('histogram.readout.compare', { stats: summary(view.b, t, fmt) }));
+    readout(container)(parts.join(' · '));
+    if (view.b) compareLegend(container, view, t);
     return;
   }
-  const normLabel = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm (identity)' };
-  const head = document.createElement('p');
-  head.className = 'note';
-  head.textContent = `${view.norm} of layer ${view.layer} (${normLabel[view.a.norm]})`;
-  container.append(head);
-  row(container, 'before the norm', runs.map((r) => r.before), width);
-  row(container, 'after the norm (with γ, β)', runs.map((r) => r.after), width);
-  const say = readout(container);
-  say(`before: ${summary(view.a.before)} · after: ${summary(view.a.after)}` +
-    (view.b ? ` · compare before: ${summary(view.b.before)} · after: ${summary(view.b.after)}` : ''));
-  if (view.b) legend(container, [{ label: `filled: ${view.labels.a}`, color: COLOR_A }, { label: `outline: ${view.labels.b}`, color: COLOR_B }]);
+  note(container, t('histogram.head.norm', { site: view.norm, layer: view.layer, norm: t(`histogram.norm.${view.a.norm}`) }));
+  row(container, t('histogram.label.before'), runs.map((r) => r.before), width, t);
+  row(container, t('histogram.label.after'), runs.map((r) => r.after), width, t);
+  const parts = [t('histogram.readout.before', { stats: summary(view.a.before, t, fmt) }),
+    t('histogram.readout.after', { stats: summary(view.a.after, t, fmt) })];
+  if (view.b) parts.push(t('histogram.readout.compareBefore', { stats: summary(view.b.before, t, fmt) }),
+    t('histogram.readout.after', { stats: summary(view.b.after, t, fmt) }));
+  readout(container)(parts.join(' · '));
+  if (view.b) compareLegend(container, view, t);
 }

@@ -4,14 +4,16 @@
 import { scaleBand, scaleLinear, scaleLog } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { line } from 'd3-shape';
-import { COLOR_A, axisLabel, formatNumber, frame, legend, plotWidth, readout, setIdle } from '../plot.js';
+import { COLOR_A, axisLabel, frame, legend, plotWidth, readout, setIdle } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'intervene';
-export const title = 'Interventions';
-export const note = 'Change the model without touching its weights. The unmodified run (dashed, grey) is computed beside the intervened one (solid) on the same text.';
 export const wide = true;
 
 const BASE = '#7a7a7a';
+
+// toFixed with the language's decimal mark (fmt(0.5) is "0.5" or "0,5")
+const fixed = (fmt, v, digits) => v.toFixed(digits).replace('.', fmt(0.5).charAt(1));
 
 function labelled(row, text, control) {
   const label = document.createElement('label');
@@ -37,10 +39,11 @@ function button(row, text, onClick) {
   return b;
 }
 
-// The controls depend on the model's shape (layers, heads, norms): rebuilt when it changes.
-function controls(container, view, ctx) {
+// The controls depend on the model's shape (layers, heads, norms) and the
+// language: rebuilt when either changes.
+function controls(container, view, ctx, t, fmt) {
   const { n_layers: L, n_heads: H, placement, norm } = view.config;
-  const shape = `${L}/${H}/${placement}/${norm}`;
+  const shape = `${L}/${H}/${placement}/${norm}/${t('intervene.button.clear')}`;
   let row = container.querySelector(':scope > .intervene-controls');
   if (row && row.dataset.shape !== shape) row.remove(), (row = null);
   if (!row) {
@@ -48,16 +51,18 @@ function controls(container, view, ctx) {
     row.className = 'intervene-controls';
     row.dataset.shape = shape;
     const layers = [...Array(L).keys()];
-    const skip = labelled(row, 'skip block', selectOf([['none', 'none'], ...layers.map((l) => [String(l), `layer ${l}`])]));
+    const none = (control) => ['none', t(`intervene.option.none.${control}`)];  // German inflects "none" per noun
+    const skip = labelled(row, t('intervene.control.skip'), selectOf([none('skip'), ...layers.map((l) => [String(l), t('intervene.option.layer', { layer: l })])]));
     skip.name = 'skip_layer';
     skip.addEventListener('change', () => ctx.setField('skip_layer', skip.value));
-    const head = labelled(row, 'zero head', selectOf([['none', 'none'],
-      ...layers.flatMap((l) => [...Array(H).keys()].map((h) => [`${l}.${h}`, `layer ${l} head ${h}`]))]));
+    const head = labelled(row, t('intervene.control.head'), selectOf([none('head'),
+      ...layers.flatMap((l) => [...Array(H).keys()].map((h) => [`${l}.${h}`, t('intervene.option.head', { layer: l, head: h })]))]));
     head.name = 'zero_head';
     head.addEventListener('change', () => ctx.setField('zero_head', head.value));
-    const finalNorm = placement === 'pre' && norm !== 'none' ? [['final_norm', 'final norm']] : [];
-    const remove = labelled(row, 'remove norm', selectOf([['none', 'none'], ...finalNorm,
-      ...layers.flatMap((l) => [[`${l}.attn_norm`, `layer ${l} attn_norm`], [`${l}.ffn_norm`, `layer ${l} ffn_norm`]])]));
+    const finalNorm = placement === 'pre' && norm !== 'none' ? [['final_norm', t('intervene.option.final')]] : [];
+    const normOf = (l, which) => [`${l}.${which}`, t('intervene.option.norm', { layer: l, norm: which })];
+    const remove = labelled(row, t('intervene.control.remove'), selectOf([none('remove'), ...finalNorm,
+      ...layers.flatMap((l) => [normOf(l, 'attn_norm'), normOf(l, 'ffn_norm')])]));
     remove.name = 'remove_norm';
     remove.disabled = norm === 'none';
     remove.addEventListener('change', () => ctx.setField('remove_norm', remove.value));
@@ -67,19 +72,20 @@ function controls(container, view, ctx) {
     alpha.min = '0';
     alpha.max = '100';
     alpha.name = 'residual_scale';
-    labelled(row, 'skip path × α', alpha);
+    labelled(row, t('intervene.control.alpha'), alpha);
     alpha.addEventListener('change', () => ctx.setField('residual_scale', alpha.value));
     // DeepNet (Wang et al. 2022), decoder-only: α = (2N)^¼ for N layers
     const deepnet = (2 * L) ** 0.25;
-    button(row, `DeepNet α = (2N)^¼ = ${deepnet.toFixed(3)}`, () => ctx.setField('residual_scale', String(Number(deepnet.toFixed(6)))));
-    button(row, 'Clear all', () => ctx.select({ skip_layer: 'none', zero_head: 'none', remove_norm: 'none', residual_scale: '1' }));
+    button(row, t('intervene.button.deepnet', { alpha: fixed(fmt, deepnet, 3) }),
+      () => ctx.setField('residual_scale', String(Number(deepnet.toFixed(6)))));
+    button(row, t('intervene.button.clear'), () => ctx.select({ skip_layer: 'none', zero_head: 'none', remove_norm: 'none', residual_scale: '1' }));
     container.prepend(row);
   }
   for (const [name, value] of Object.entries(view.values)) setIdle(row.querySelector(`[name=${name}]`), value);
   for (const child of [...container.children]) if (child !== row) child.remove();
 }
 
-function depthPlot(container, view) {
+function depthPlot(container, view, t) {
   const L = view.now.depth.length;
   const values = [...view.now.depth, ...(view.base?.depth ?? [])].filter((v) => Number.isFinite(v) && v > 0);
   const lo = values.length ? Math.min(...values) : 1e-3, hi = values.length ? Math.max(...values) : 1;
@@ -88,14 +94,14 @@ function depthPlot(container, view) {
   container.append(plot);
   const f = frame(plot, { width: Math.max(260, Math.min(560, plotWidth(container.parentElement, 560))), height: 230,
     margin: { top: 20, right: 12, bottom: 34, left: 62 },
-    label: `rms of each block's output across ${L} layers, intervened and unmodified` });
-  f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -8).text("rms of each block's output (log)");
+    label: t('intervene.depth.aria', { layers: L }) });
+  f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -8).text(t('intervene.depth.title'));
   const x = scaleLinear().domain(L > 1 ? [0, L - 1] : [-0.5, 0.5]).range([0, f.width]);
   const y = scaleLog().domain([lo / 1.5, hi * 1.5]).range([f.height, 0]).clamp(true);
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`)
     .call(axisBottom(x).ticks(Math.min(L, 12)).tickFormat((d) => (Number.isInteger(d) ? d : '')));
   f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(5, '~g'));
-  axisLabel(f.g, 'layer', { x: f.width / 2, y: f.height + 30 });
+  axisLabel(f.g, t('intervene.axis.layer'), { x: f.width / 2, y: f.height + 30 });
   const path = line().defined((v) => Number.isFinite(v) && v > 0).x((_, i) => x(i)).y((v) => y(v));
   if (view.base) f.g.append('path').attr('fill', 'none').attr('stroke', BASE).attr('stroke-width', 2)
     .attr('stroke-dasharray', '6 4').attr('d', path(view.base.depth));
@@ -104,42 +110,45 @@ function depthPlot(container, view) {
     .join('circle').attr('cx', ([, i]) => x(i)).attr('cy', ([v]) => y(v)).attr('r', 2.5).attr('fill', COLOR_A);
 }
 
-function nextPlot(container, view) {
+function nextPlot(container, view, t, fmt) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
   const rows = [...view.now.top.map((t) => ({ ...t, run: 'now' })), ...(view.base?.top ?? []).map((t) => ({ ...t, run: 'base' }))];
   const f = frame(plot, { width: Math.max(260, Math.min(420, plotWidth(container.parentElement, 420))), height: 230,
-    margin: { top: 20, right: 56, bottom: 28, left: 96 }, label: `the five likeliest next bytes after “${view.last}”, intervened and unmodified` });
-  f.g.append('text').attr('class', 'plot-title').attr('x', -88).attr('y', -8).text(`next byte after “${view.last}”`);
+    margin: { top: 20, right: 56, bottom: 28, left: 96 }, label: t('intervene.next.aria', { char: view.last }) });
+  f.g.append('text').attr('class', 'plot-title').attr('x', -88).attr('y', -8).text(t('intervene.next.title', { char: view.last }));
   const y = scaleBand().domain(rows.map((_, i) => i)).range([0, f.height]).padding(0.15);
   const max = Math.max(1e-9, ...rows.map((r) => (Number.isFinite(r.p) ? r.p : 0)));
   const x = scaleLinear().domain([0, max]).range([0, f.width]).nice();
   f.g.append('g').attr('class', 'axis')
-    .call(axisLeft(y).tickFormat((i) => `${rows[i].run === 'now' ? 'now' : 'unmod.'} “${rows[i].char}”`));
+    .call(axisLeft(y).tickFormat((i) => t(rows[i].run === 'now' ? 'intervene.tick.now' : 'intervene.tick.base', { char: rows[i].char })));
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(3, '~g'));
   f.g.append('g').selectAll('rect').data(rows).join('rect').attr('y', (_, i) => y(i)).attr('height', y.bandwidth())
     .attr('width', (r) => (Number.isFinite(r.p) ? x(r.p) : 0)).attr('fill', (r) => (r.run === 'now' ? COLOR_A : BASE));
   f.g.append('g').selectAll('text').data(rows).join('text').attr('class', (r) => (Number.isFinite(r.p) ? 'axis-label' : 'bad-value'))
-    .attr('x', (r) => (Number.isFinite(r.p) ? x(r.p) + 3 : 3)).attr('y', (_, i) => y(i) + y.bandwidth() / 2 + 4).text((r) => formatNumber(r.p));
+    .attr('x', (r) => (Number.isFinite(r.p) ? x(r.p) + 3 : 3)).attr('y', (_, i) => y(i) + y.bandwidth() / 2 + 4).text((r) => fmt(r.p));
 }
 
 export function render(container, view, ctx) {
-  controls(container, view, ctx);
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
+  controls(container, view, ctx, t, fmt);
   const wrap = document.createElement('div');
   wrap.className = 'pair';  // side by side when there is room, stacked on a phone
   container.append(wrap);
-  depthPlot(wrap, view);
-  nextPlot(wrap, view);
-  legend(container, [{ label: 'intervened (now)', color: COLOR_A }, ...(view.base ? [{ label: 'unmodified', color: BASE, dash: true }] : [])]);
+  depthPlot(wrap, view, t);
+  nextPlot(wrap, view, t, fmt);
+  legend(container, [{ label: t('intervene.legend.now'), color: COLOR_A },
+    ...(view.base ? [{ label: t('intervene.legend.base'), color: BASE, dash: true }] : [])]);
   const say = readout(container);
   if (!view.base) {
-    say('No intervention is set: this is the unmodified model. Pick one above; the unmodified run will be drawn beside it.');
+    say(t('intervene.readout.none'));
     return;
   }
   const L = view.now.depth.length, last = L - 1;
   const changed = view.now.top[0].byte !== view.base.top[0].byte;
-  say(`Last block's output rms ${formatNumber(view.now.depth[last])} (unmodified ${formatNumber(view.base.depth[last])}); ` +
-    `top next byte “${view.now.top[0].char}” p = ${formatNumber(view.now.top[0].p)} (unmodified “${view.base.top[0].char}” p = ${formatNumber(view.base.top[0].p)})` +
-    `${changed ? ' — the prediction changed' : ''}.`);
+  say(t(changed ? 'intervene.readout.changed' : 'intervene.readout', {
+    rms: fmt(view.now.depth[last]), baseRms: fmt(view.base.depth[last]),
+    char: view.now.top[0].char, p: fmt(view.now.top[0].p), baseChar: view.base.top[0].char, baseP: fmt(view.base.top[0].p),
+  }));
 }

@@ -1,13 +1,13 @@
 // next.js — panel 7: the model's most likely next bytes after the text.
 import { scaleBand, scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, formatNumber, frame, plotWidth } from '../plot.js';
+import { COLOR_A, COLOR_B, frame, plotWidth } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
+// title and note: panel.next.title and panel.next.note in the tables (lang/*/panels-a.js)
 export const name = 'next';
-export const title = 'Next-token prediction';
-export const note = 'Probability of each byte coming next, from the logits at the last position (an untrained model is near uniform: 1/256 ≈ 0.0039).';
 
-function bars(container, top, label, color, width, max) {
+function bars(container, top, label, color, width, max, fmt) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
@@ -22,10 +22,12 @@ function bars(container, top, label, color, width, max) {
     .attr('width', (t) => (Number.isFinite(t.p) ? x(t.p) : 0)).attr('fill', color);
   g.append('text').attr('class', (t) => (Number.isFinite(t.p) ? 'axis-label' : 'bad-value'))
     .attr('x', (t) => (Number.isFinite(t.p) ? x(t.p) + 4 : 4)).attr('y', (t) => y(t.byte) + y.bandwidth() / 2 + 4)
-    .text((t) => formatNumber(t.p));
+    .text((t) => fmt(t.p));
 }
 
-export function render(container, view) {
+export function render(container, view, ctx = {}) {
+  const t = ctx.t ?? translator('en');
+  const fmt = ctx.fmt ?? numberFormatter('en');
   container.replaceChildren();
   const width = plotWidth(container, 420) / (view.b ? 2 : 1);
   const wrap = document.createElement('div');
@@ -34,6 +36,6 @@ export function render(container, view) {
   container.append(wrap);
   // one probability axis for both models in compare mode
   const max = Math.max(...[...view.a, ...(view.b ?? [])].map((t) => (Number.isFinite(t.p) ? t.p : 0)), 1e-9);
-  bars(wrap, view.a, `after “${view.last}”: ${view.labels.a}`, COLOR_A, Math.max(260, width), max);
-  if (view.b) bars(wrap, view.b, view.labels.b, COLOR_B, Math.max(260, width), max);
+  bars(wrap, view.a, t('next.after', { last: view.last, model: view.labels.a }), COLOR_A, Math.max(260, width), max, fmt);
+  if (view.b) bars(wrap, view.b, view.labels.b, COLOR_B, Math.max(260, width), max, fmt);
 }

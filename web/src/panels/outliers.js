@@ -4,14 +4,21 @@ import { scaleBand, scaleLinear, scaleSequentialLog } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { pointer } from 'd3-selection';
-import { COLOR_A, COLOR_B, axisLabel, formatNumber, frame, plotWidth, readout } from '../plot.js';
+import { COLOR_A, COLOR_B, axisLabel, frame, plotWidth, readout } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'outliers';
-export const title = 'Outlier channels';
-export const note = 'For the selected layer: the largest |value| of each channel of the block output over all tokens. Channels at least 10× the median channel are flagged (massive activations, Sun et al. 2024). Below: every layer, colour = absmax ÷ the layer\'s median.';
 export const wide = true;
 
+// The list of the largest channels at one layer, with the dashed line's meaning.
+function largest(top, layer, ratio, median, t, fmt) {
+  const items = top[layer].map((o) => t(o.flagged ? 'outliers.item.flagged' : 'outliers.item',
+    { channel: o.channel, absmax: fmt(o.absmax), ratio: fmt(o.ratio) }));
+  return t('outliers.list', { layer, items: items.join(' · '), ratio: fmt(ratio), median: fmt(median) });
+}
+
 export function render(container, view, ctx) {
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
   container.replaceChildren();
   const { absmax, top, ratio, d } = view;
   const L = absmax.length, layer = Math.min(view.layer, L - 1);
@@ -22,15 +29,15 @@ export function render(container, view, ctx) {
   plot.className = 'plot';
   container.append(plot);
   const f = frame(plot, { width, height: 200, margin: { top: 20, right: 12, bottom: 34, left: 62 },
-    label: `absmax of each of ${d} channels at layer ${layer}; ${flagged.size} flagged` });
-  f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -8).text(`layer ${layer}: absmax per channel`);
+    label: t('outliers.aria.layer', { channels: d, layer, flagged: flagged.size }) });
+  f.g.append('text').attr('class', 'plot-title').attr('x', 0).attr('y', -8).text(t('outliers.title.layer', { layer }));
   const x = scaleLinear().domain([0, d]).range([0, f.width]);
   const max = Math.max(1e-9, ...values.filter(Number.isFinite));
   const y = scaleLinear().domain([0, max * 1.05]).range([f.height, 0]).nice();
   f.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${f.height})`).call(axisBottom(x).ticks(Math.min(d, 8)));
   f.g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(4, '~g'));
-  axisLabel(f.g, 'channel', { x: f.width / 2, y: f.height + 30 });
-  axisLabel(f.g, '|value| max', { x: -48, y: f.height / 2, rotate: true });
+  axisLabel(f.g, t('outliers.axis.channel'), { x: f.width / 2, y: f.height + 30 });
+  axisLabel(f.g, t('outliers.axis.absmax'), { x: -48, y: f.height / 2, rotate: true });
   const bar = Math.max(1, f.width / d - (d < 128 ? 1 : 0));
   f.g.append('g').selectAll('rect').data(Array.from(values)).join('rect')
     .attr('x', (_, i) => x(i)).attr('width', bar).attr('y', (v) => y(v)).attr('height', (v) => f.height - y(v))
@@ -42,14 +49,12 @@ export function render(container, view, ctx) {
   const say = readout(container);
   f.svg.on('mousemove', (e) => {
     const i = Math.max(0, Math.min(d - 1, Math.floor(x.invert(pointer(e, f.g.node())[0]))));
-    say(`layer ${layer}, channel ${i}: absmax ${formatNumber(values[i])} = ${formatNumber(values[i] / Math.max(median, 1e-30))} × the median`);
+    say(t('outliers.readout', { layer, channel: i, absmax: fmt(values[i]), ratio: fmt(values[i] / Math.max(median, 1e-30)) }));
   });
 
   const list = document.createElement('p');
   list.className = 'outlier-list';
-  list.textContent = `Largest at layer ${layer}: ` + top[layer].map((o) =>
-    `channel ${o.channel} ${formatNumber(o.absmax)} (${formatNumber(o.ratio)}× median${o.flagged ? ', flagged' : ''})`).join(' · ') +
-    `. Dashed line: ${ratio}× the median (${formatNumber(median)}).`;
+  list.textContent = largest(top, layer, ratio, median, t, fmt);
   container.append(list);
 
   // every layer: absmax ÷ median, one row per layer, channels across
@@ -58,7 +63,7 @@ export function render(container, view, ctx) {
   container.append(grid);
   const rowH = Math.max(6, Math.min(16, Math.floor(180 / L)));
   const g = frame(grid, { width, height: rowH * L + 44, margin: { top: 6, right: 12, bottom: 38, left: 62 },
-    label: `absmax divided by the layer median for every layer and channel; flagged channels outlined` });
+    label: t('outliers.aria.grid') });
   const ratios = absmax.map((row) => {
     const s = Array.from(row).sort((a, b) => a - b);
     const m = Math.max(d % 2 ? s[(d - 1) / 2] : (s[d / 2 - 1] + s[d / 2]) / 2, 1e-30);
@@ -92,8 +97,8 @@ export function render(container, view, ctx) {
     .call(axisBottom(scaleLinear().domain([0, d]).range([0, g.width])).ticks(Math.min(d, 8)));
   const rowsAxis = scaleBand().domain([...Array(L).keys()]).range([0, rowH * L]);
   g.g.append('g').attr('class', 'axis').call(axisLeft(rowsAxis).tickValues(rowsAxis.domain().filter((l) => l % Math.ceil(L / 8) === 0)));
-  axisLabel(g.g, 'layer', { x: -44, y: (rowH * L) / 2, rotate: true });
-  axisLabel(g.g, 'channel', { x: g.width / 2, y: rowH * L + 32 });
+  axisLabel(g.g, t('outliers.axis.layer'), { x: -44, y: (rowH * L) / 2, rotate: true });
+  axisLabel(g.g, t('outliers.axis.channel'), { x: g.width / 2, y: rowH * L + 32 });
   g.svg.on('click', (e) => {
     const l = Math.floor(pointer(e, g.g.node())[1] / rowH);
     if (l >= 0 && l < L) ctx.select({ layer: l });
@@ -101,7 +106,8 @@ export function render(container, view, ctx) {
   const count = top.flat().filter((o) => o.flagged).length;
   const summary = document.createElement('p');
   summary.className = 'note';
-  summary.textContent = `Colour: absmax ÷ the layer's median, log scale from 0.5 (dark) to ${formatNumber(hi)} (yellow); outlined: flagged. ` +
-    (count ? `${count} flagged channel(s) across ${L} layers.` : `No channel reaches ${ratio}× its layer's median: no massive activations here.`);
+  const verdict = count ? t(count === 1 ? 'outliers.count.one' : 'outliers.count.other', { count, layers: L })
+    : t('outliers.none', { ratio: fmt(ratio) });
+  summary.textContent = `${t('outliers.key', { low: fmt(0.5), high: fmt(hi) })} ${verdict}`;
   container.append(summary);
 }

@@ -3,11 +3,10 @@
 // Shift and scale the input to see which norm ignores what.
 import { scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
-import { COLOR_A, COLOR_B, formatNumber, frame, keepControls, plotWidth, readout, setIdle } from '../plot.js';
+import { COLOR_A, COLOR_B, frame, keepControls, plotWidth, readout, setIdle } from '../plot.js';
+import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'vector';
-export const title = 'One token through the norm';
-export const note = 'Bars: the features of one token. Dashed: the mean; dotted: ± the rms. LayerNorm output is unchanged by a shift or a scale of its input; RMSNorm output only by a scale.';
 
 function rms(v) {
   let s = 0;
@@ -20,12 +19,14 @@ function mean(v) {
   return s / v.length;
 }
 
-function bars(container, label, values, other, width, say) {
+function bars(container, label, values, other, width, say, t, fmt) {
   const plot = document.createElement('div');
   plot.className = 'plot';
   container.append(plot);
   const f = frame(plot, { width, height: 146, margin: { top: 32, right: 12, bottom: 22, left: 52 }, label });
-  f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -20).attr('font-weight', 600).text(label);
+  // the two heading lines start over the axis' margin: a longer language needs the room on a phone
+  const left = 4 - f.margin.left;
+  f.g.append('text').attr('class', 'axis-label').attr('x', left).attr('y', -20).attr('font-weight', 600).text(label);
   const all = [...values, ...(other ?? [])].filter(Number.isFinite);
   const extent = Math.max(1e-12, ...all.map(Math.abs));
   const x = scaleLinear().domain([0, values.length]).range([0, f.width]);
@@ -39,7 +40,7 @@ function bars(container, label, values, other, width, say) {
     .attr('x', (v, i) => x(i)).attr('width', w)
     .attr('y', (v) => (Number.isFinite(v) ? y(Math.max(0, v)) : 0)).attr('height', (v) => (Number.isFinite(v) ? Math.abs(y(v) - y(0)) : 0))
     .attr('fill', COLOR_A)
-    .on('mousemove', (e, v) => say(`${label.split(':')[0]} feature ${values.indexOf(v)}: ${formatNumber(v)}`));
+    .on('mousemove', (e, v) => say(t('vector.feature', { label: label.split(':')[0], index: values.indexOf(v), value: fmt(v) })));
   if (other)
     f.g.append('g').selectAll('line').data(Array.from(other, (v, i) => [i, v]).filter(([, v]) => Number.isFinite(v))).join('line')
       .attr('x1', ([i]) => x(i)).attr('x2', ([i]) => x(i) + w).attr('y1', ([, v]) => y(v)).attr('y2', ([, v]) => y(v))
@@ -55,13 +56,13 @@ function bars(container, label, values, other, width, say) {
   mark(m, '6 3');
   mark(r, '2 3');
   mark(-r, '2 3');
-  f.g.append('text').attr('class', 'axis-label').attr('x', 0).attr('y', -6)
-    .text(`mean ${formatNumber(m)} (dashed) · rms ${formatNumber(r)} (dotted)`);
+  f.g.append('text').attr('class', 'axis-label').attr('x', left).attr('y', -6)
+.text(t('vector.stats', { mean: fmt(m), rms: fmt(r) }));
   if (values.some((v) => !Number.isFinite(v)))
-    f.g.append('text').attr('class', 'bad-value').attr('x', 4).attr('y', 12).text('contains NaN/Inf');
+    f.g.append('text').attr('class', 'bad-value').attr('x', 4).attr('y', 12).text(t('vector.bad'));
 }
 
-function slider(container, labelText, min, max, step, onInput) {
+function slider(container, labelText, min, max, step, onInput, fmt) {
   const label = document.createElement('label');
   label.textContent = labelText;
   const input = document.createElement('input');
@@ -69,22 +70,42 @@ function slider(container, labelText, min, max, step, onInput) {
   Object.assign(input, { min, max, step });
   const out = document.createElement('output');
   input.addEventListener('input', () => {
-    out.textContent = input.value;
+    out.textContent = fmt(Number(input.value));
     onInput(Number(input.value));
   });
   label.append(input, out);
   container.append(label);
   return (value) => {
     setIdle(input, value);
-    out.textContent = String(value);
+    out.textContent = fmt(value);
   };
 }
 
+// The control row outlives redraws; a new language (its label changes) must rebuild it.
+function dropStale(container, label) {
+  const row = container.querySelector(':scope > .sub');
+  if (row && row.dataset.label !== label) row.remove();
+}
+
+// The read-out under the bars: what the norm did to this token.
+function explain(view, t, fmt) {
+  const a = view.a;
+  const params = { site: view.norm, layer: view.layer, token: view.token, divisor: fmt(a.divisor), mean: fmt(a.mean) };
+  const parts = [t(`vector.readout.${a.norm}`, params)];
+  if (view.b) parts.push(t('vector.readout.compare', { label: view.labels.b }));
+  if (a.norm !== 'none') parts.push(t('vector.readout.eps'));
+  return parts.join(' · ');
+}
+
 export function render(container, view, ctx) {
+  const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
   const fields = Object.fromEntries(ctx.fields.map((f) => [f.name, f]));
+  const tokenText = t('vector.control.token');
+  dropStale(container, tokenText);
   keepControls(container, (row) => {
+    row.dataset.label = tokenText;
     const tokenLabel = document.createElement('label');
-    tokenLabel.textContent = 'token';
+    tokenLabel.textContent = tokenText;
     const token = document.createElement('input');
     token.type = 'number';
     token.min = 0;
@@ -93,30 +114,27 @@ export function render(container, view, ctx) {
     const char = document.createElement('span');
     tokenLabel.append(token, char);
     row.append(tokenLabel);
-    row.setShift = slider(row, 'shift (× rms)', fields.shift.min, fields.shift.max, 0.05, (v) => ctx.select({ shift: v }));
-    row.setScale = slider(row, 'scale', fields.scale.min, fields.scale.max, 0.05, (v) => ctx.select({ scale: v }));
+    row.setShift = slider(row, t('vector.control.shift'), fields.shift.min, fields.shift.max, 0.05, (v) => ctx.select({ shift: v }), fmt);
+    row.setScale = slider(row, t('vector.control.scale'), fields.scale.min, fields.scale.max, 0.05, (v) => ctx.select({ scale: v }), fmt);
   }, (row) => {
     const token = row.querySelector('input[type=number]');
     token.max = view.nTokens - 1;
     setIdle(token, view.token);
-    row.querySelector('label span').textContent = ` “${view.a.char}”`;
+    row.querySelector('label span').textContent = ` ${t('vector.char', { char: view.a.char })}`;
     row.setShift(view.shift);
     row.setScale(view.scale);
   });
   const say = readout(container);
   if (!Array.from(view.a.input).some(Number.isFinite)) {
-    say(`every feature of token ${view.token} entering ${view.norm} at layer ${view.layer} is NaN or Inf: the activations overflowed earlier. Pick an earlier layer.`);
+    say(t('vector.allBad', { token: view.token, site: view.norm, layer: view.layer }));
     return;
   }
   const width = plotWidth(container, 520);
   const a = view.a;
-  const normName = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', none: 'no norm' }[a.norm];
-  const input = `input·${formatNumber(view.scale)} + ${formatNumber(view.shift)}·rms`;
-  bars(container, `${input}`, a.input, view.b?.input, width, say);
-  bars(container, `normalized (${normName}, before γ/β)`, a.normalized, view.b?.normalized, width, say);
-  bars(container, 'output (after γ, β)', a.output, view.b?.output, width, say);
-  say(`${view.norm} of layer ${view.layer}, token ${view.token}: the norm divided by ${formatNumber(a.divisor)}` +
-    (a.norm === 'layernorm' ? ` after subtracting the mean ${formatNumber(a.mean)}` : a.norm === 'rmsnorm' ? ' (no mean subtracted)' : '') +
-    (view.b ? ` · orange ticks: ${view.labels.b}` : '') +
-    (a.norm !== 'none' ? ' · eps sits inside the square root, so a vector whose spread is near sqrt(eps) is not quite scale-invariant.' : ''));
+  const normName = t(`vector.norm.${a.norm}`);
+  const input = t('vector.label.input', { scale: fmt(view.scale), shift: fmt(view.shift) });
+  bars(container, input, a.input, view.b?.input, width, say, t, fmt);
+  bars(container, t('vector.label.normalized', { norm: normName }), a.normalized, view.b?.normalized, width, say, t, fmt);
+  bars(container, t('vector.label.output'), a.output, view.b?.output, width, say, t, fmt);
+  say(explain(view, t, fmt));
 }
