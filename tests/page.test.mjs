@@ -499,10 +499,12 @@ test('without WASM SIMD the page loads the scalar build and shows the same numbe
   await simdPage.close();
 });
 
-test('an automated accessibility scan (axe-core) finds nothing on the page or the embed, wide and narrow', async () => {
+test('an automated accessibility scan (axe-core) finds nothing on the page, in German, on a phone, in the embed or the lesson', async () => {
   const axe = readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8');
-  for (const [path, width] of [['index.html?compare=placement', 1280], ['index.html?compare=norm', 400], ['embed.html?panels=depth,vector,rope', 800]]) {
-    const { page, problems } = await open(path, { width });
+  for (const [path, width] of [['index.html?compare=placement', 1280], ['index.html?compare=norm', 400], ['index.html?lang=de&skip_layer=1', 360],
+    ['embed.html?panels=depth,vector,rope', 800], ['lesson.html', 1280]]) {
+    const { page, problems } = await open(path, { width, scope: !path.startsWith('lesson') });
+    if (path.startsWith('lesson')) await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await page.evaluate(axe);  // through the DevTools protocol: the page's CSP does not apply to the test's own script
     const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     assert.deepEqual(violations.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes[0].target.join(' ')})`), [], `${path} at ${width} px`);

@@ -53,7 +53,8 @@ export const SUMMARIES = {
   },
   lens: (v, t = EN) => {
     const right = (row) => v.top[row].filter((b, i) => i < v.T - 1 && b === v.nextBytes[i]).length;
-    return t(v.mode === 'raw' ? 'summary.lens.raw' : 'summary.lens.norm',
+    // with no final norm (post-norm, norm none, or removed) there is one reading: the head on the stream
+    return t(!v.finalNorm ? 'summary.lens.direct' : v.mode === 'raw' ? 'summary.lens.raw' : 'summary.lens.norm',
       { rows: v.rows, tokens: v.T, total: v.T - 1, first: right(0), last: right(v.rows - 1) });
   },
   outliers: (v, t = EN, f = EN_NUMBERS) => {

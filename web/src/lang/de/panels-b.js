@@ -209,6 +209,7 @@ export default {
   'summary.intervene': 'Mit Eingriff: rms der Ausgabe des letzten Blocks {rms} gegenüber {baseRms} ohne Eingriff; nächstes Byte „{char}“ {p} gegenüber „{baseChar}“ {baseP}.',
   'summary.branches': 'In der letzten Schicht fügt Attention rms {attn} und das FFN rms {ffn} zu einem Strom mit rms {stream} hinzu; ihr mittlerer Kosinus mit dem Strom beträgt {attnCos} bzw. {ffnCos}.',
   'summary.lens.norm': 'Logit-Lens durch die finale Norm über {rows} Tiefen und {tokens} Tokens: Das Embedding sagt {first} von {total} nächsten Bytes richtig vorher, die letzte Schicht {last}.',
+  'summary.lens.direct': 'Logit-Lens (keine finale Norm: der Ausgabekopf liest den Strom) über {rows} Tiefen und {tokens} Tokens: Das Embedding sagt {first} von {total} nächsten Bytes richtig vorher, die letzte Schicht {last}.',
   'summary.lens.raw': 'Logit-Lens ohne die finale Norm über {rows} Tiefen und {tokens} Tokens: Das Embedding sagt {first} von {total} nächsten Bytes richtig vorher, die letzte Schicht {last}.',
   'summary.outliers.none': 'Kein Kanal erreicht {ratio}× den Median seiner Schicht (der größte in Schicht {layer}: Kanal {channel}, {largest}×).',
   'summary.outliers.one': '{count} markierter Kanal: Kanal {channel} in Schicht {layer}, {ratio}× der Median.',

@@ -209,6 +209,7 @@ export default {
   'summary.intervene': "Intervened: rms of the last block's output {rms} against {baseRms} unmodified; next byte “{char}” {p} against “{baseChar}” {baseP}.",
   'summary.branches': 'At the last layer attention adds rms {attn} and the FFN {ffn} to a stream of rms {stream}; their mean cosines with the stream are {attnCos} and {ffnCos}.',
   'summary.lens.norm': 'Logit lens through the final norm over {rows} depths and {tokens} tokens: the embedding predicts {first} of {total} next bytes, the last layer {last}.',
+  'summary.lens.direct': 'Logit lens (no final norm: the head reads the stream) over {rows} depths and {tokens} tokens: the embedding predicts {first} of {total} next bytes, the last layer {last}.',
   'summary.lens.raw': 'Logit lens without the final norm over {rows} depths and {tokens} tokens: the embedding predicts {first} of {total} next bytes, the last layer {last}.',
   'summary.outliers.none': "No channel reaches {ratio}× its layer's median (largest at layer {layer}: channel {channel}, {largest}×).",
   'summary.outliers.one': '{count} flagged channel(s); the largest is channel {channel} at layer {layer}, {ratio}× the median.',
