@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { startBrowser } from './browser.mjs';
 import { root } from './helpers.mjs';
-import { LANGUAGES, localizeMessage, numberFormatter, pickLanguage, translator } from '../web/src/i18n.js';
+import { LANGUAGES, languageOf, localizeMessage, numberFormatter, pickLanguage, translator } from '../web/src/i18n.js';
 import { PANEL_LIST } from '../web/src/panels/index.js';
 
 let open, close, browser, server;
@@ -44,6 +44,10 @@ test('the language: asked, else the browser\'s, else English; C\'s common messag
   assert.equal(pickLanguage('auto', ['fr-FR', 'de-AT', 'en']), 'de');
   assert.equal(pickLanguage('auto', ['fr-FR']), 'en');
   assert.equal(pickLanguage('xx', []), 'en');
+  assert.equal(languageOf('de-AT'), 'de');
+  assert.equal(languageOf(' EN '), 'en');
+  assert.equal(languageOf('fr'), 'auto', 'a language normscope lacks is the browser\'s, not an error');
+  assert.equal(languageOf(null), null);
   assert.equal(numberFormatter('de')(1234.5678), '1235');
   assert.equal(numberFormatter('de')(-2.5), '−2,5');
   assert.equal(numberFormatter('de')(0.00123456), '0,001235');
@@ -98,12 +102,17 @@ test('the language is chosen by the URL, the element\'s lang attribute, or the b
   await page.evaluate(() => {
     const el = document.createElement('norm-scope');
     el.id = 'english';
-    el.setAttribute('lang', 'en');
+    el.setAttribute('lang', 'en-GB');
     el.setAttribute('panels', 'depth');
     document.querySelector('main').append(el);
   });
   await page.waitForFunction(() => /weights: random init/.test(document.querySelector('#english')?.shadowRoot?.querySelector('header .status')?.textContent ?? ''));
   assert.match(await page.locator('norm-scope').first().locator('header .status').textContent(), /Gewichte/, 'each element keeps its own language');
+  assert.equal(await page.locator('#english .message').textContent(), '', 'lang="en-GB" is English, with no message');
+  await page.evaluate(() => document.querySelector('#english').setAttribute('lang', 'fr'));
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#english .message').textContent(), '', 'a language normscope lacks is no error');
+  assert.match(await page.locator('#english header .status').textContent(), /weights/, 'and falls back to the browser\'s (English here)');
   await page.close();
   for (const [locale, word] of [['de-DE', /Gewichte/], ['en-GB', /weights/], ['fr-FR', /weights/]]) {
     const context = await browser.newContext({ locale });

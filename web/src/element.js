@@ -16,7 +16,7 @@ import { timeNorms } from './norm-timing.js';
 import { gradientsOverSeeds } from './gradient-seeds.js';
 import { allowedOrigins, connectParent } from './messaging.js';
 import { SUMMARIES } from './summaries.js';
-import { localizeMessage, numberFormatter, pickLanguage, translator, useNumberLanguage } from './i18n.js';
+import { languageOf, localizeMessage, numberFormatter, pickLanguage, translator, useNumberLanguage } from './i18n.js';
 
 const utf8 = new TextEncoder();
 
@@ -79,10 +79,13 @@ export class NormScopeElement extends HTMLElement {
     this.urlState = this.hasAttribute('url-state');
     const source = this.urlState ? new URLSearchParams(location.search) : null;
     // the language first: the messages about the rest are in it
-    const asked = source ? source.get('lang') : this.getAttribute('lang');
-    this.useLanguage(pickLanguage(['en', 'de'].includes(asked) ? asked : 'auto'));
-    const { state, errors } = readPageState(this.fields, (name) =>
-      source ? source.get(name) : this.getAttribute(attributeName(name)), (f, v) => this.checkField(f, v), this.t);
+    // lang as HTML writes it (de-AT, EN, fr): normscope's code, else auto (languageOf)
+    const get = (name) => {
+      const raw = source ? source.get(name) : this.getAttribute(attributeName(name));
+      return name === 'lang' ? languageOf(raw) : raw;
+    };
+    this.useLanguage(pickLanguage(get('lang') ?? 'auto'));
+    const { state, errors } = readPageState(this.fields, get, (f, v) => this.checkField(f, v), this.t);
     this.state = state;
     this.notices = errors;
     this.fromOutside = true;  // a cursor past the model's end is reported, not clamped
@@ -216,14 +219,16 @@ export class NormScopeElement extends HTMLElement {
     if (!this.ready || old === value || name === 'url-state') return;
     const field = this.fields.find((f) => attributeName(f.name) === name);
     if (!field) return;
-    const parsed = value === null ? { value: field.default } : parseField(field, value, this.t);
+    const text = field.name === 'lang' ? languageOf(value) : value;
+    const parsed = text === null ? { value: field.default } : parseField(field, text, this.t);
     const error = parsed.error ?? this.checkField(field, parsed.value);
     this.notices = error ? [error] : [];
     this.set({ [field.name]: error ? field.default : parsed.value }, { fromOutside: true });
   }
 
   fromUrl() {
-    const { state, errors } = readPageState(this.fields, (name) => new URLSearchParams(location.search).get(name),
+    const query = new URLSearchParams(location.search);
+    const { state, errors } = readPageState(this.fields, (name) => (name === 'lang' ? languageOf(query.get(name)) : query.get(name)),
       (f, v) => this.checkField(f, v), this.t);
     this.state = state;
     this.notices = errors;

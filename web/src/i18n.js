@@ -12,6 +12,18 @@ export const LANGUAGES = {
   de: { name: 'Deutsch', table: de, locale: { decimal: ',', thousands: '.', grouping: [3], currency: ['', ' €'], minus: '−' } },
 };
 
+/**
+ * A lang value as HTML writes it (de, de-AT, EN) in normscope's words: a
+ * language it has, else 'auto'. The element's lang attribute is also the
+ * page's statement of its content language, so one normscope lacks (fr) is
+ * no error: the browser's language is used instead.
+ */
+export function languageOf(value) {
+  if (value === null || value === undefined) return null;
+  const code = String(value).trim().toLowerCase().split(/[-_]/)[0];
+  return LANGUAGES[code] ? code : 'auto';
+}
+
 /** The language to use: asked ('auto' or a code), else the first of the browser's we have, else English. */
 export function pickLanguage(asked, browser = typeof navigator === 'undefined' ? [] : navigator.languages ?? []) {
   if (asked && asked !== 'auto' && LANGUAGES[asked]) return asked;
