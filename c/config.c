@@ -138,8 +138,9 @@ static Status set_real(void* c, const FieldSpec* f, const char* value) {
         return status_ok();
     }
     if (!decimal(value, 0) || end == value || *end != 0 || !isfinite(v) || !(v > (zero_ok ? 0 : f->min)) || v > f->max)
-        return status_error("%s must be a number %s %g and at most %g (got \"%.40s\")", f->name,
-                            zero_ok ? "from" : "greater than", zero_ok ? 0 : f->min, f->max, value);
+        return zero_ok ? status_error("%s must be a number from 0 to %g (got \"%.40s\")", f->name, f->max, value)
+                       : status_error("%s must be a number greater than %g and at most %g (got \"%.40s\")", f->name, f->min,
+                                      f->max, value);
     if (v < 1e-30)  // the kernels compute in float32, where it would be 0
         return status_error("%s must be at least 1e-30 (got \"%.40s\")", f->name, value);
     *(double*)((char*)c + f->offset) = v;

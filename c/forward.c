@@ -218,7 +218,7 @@ static void token_cosines(float* out, const float* a, const float* b, int T, int
     for (int t = 0; t < T; t++) {
         const float *x = a + (size_t)t * d, *y = b + (size_t)t * d;
         double xy = dot(x, y, d), xx = dot(x, x, d), yy = dot(y, y, d);
-        if (isinf(xx) || isinf(yy) || isinf(xy)) {  // float squares overflow past |v| ~ 1e19: redo in double
+        if (!isfinite(xx) || !isfinite(yy) || !isfinite(xy)) {  // float products overflow past |v| ~ 1e19 (inf − inf is NaN): redo in double
             xy = xx = yy = 0;
             for (int i = 0; i < d; i++) xy += (double)x[i] * y[i], xx += (double)x[i] * x[i], yy += (double)y[i] * y[i];
         }

@@ -68,7 +68,7 @@ test('interventions from the page: each control changes the URL, the drawing and
   // a typed α out of range: a message naming the field and its range, and the page keeps working
   await panel(page, 'intervene').locator('input[name=residual_scale]').fill('250');
   await panel(page, 'intervene').locator('input[name=residual_scale]').dispatchEvent('change');
-  await page.waitForFunction(() => /residual_scale must be a number from 0 and at most 100/.test(
+  await page.waitForFunction(() => /residual_scale must be a number from 0 to 100/.test(
     document.querySelector('norm-scope').shadowRoot.querySelector('.message').textContent));
   assert.equal(params(page).get('residual_scale'), null);
   assert.deepEqual(problems, []);

@@ -86,7 +86,7 @@ test('a bad intervention is refused with a message naming the field and its rang
     [{ zero_head: 'x' }, /zero_head must be none or layer\.head/],
     [{ remove_norm: '1.norm' }, /remove_norm must be none or layer\.attn_norm/],
     [{ placement: 'post', remove_norm: 'final_norm' }, /remove_norm = final_norm needs a final norm/],
-    [{ residual_scale: '101' }, /residual_scale must be a number from 0 and at most 100/],
+    [{ residual_scale: '101' }, /residual_scale must be a number from 0 to 100/],
   ];
   for (const [change, message] of bad) {
     assert.throws(() => model.run({ ...SMALL, ...change }, TEXT), message);

@@ -18,7 +18,7 @@ function nodeLabel(site, placement, normName, residual, t) {
       : [t('diagram.stream'), 'h = Norm₁ out'],
     ffn_norm: [normName, placement === 'pre' ? 'Norm₂(h)' : on ? 'Norm₂(h + ffn)' : 'Norm₂(ffn)'],
     ffn_hidden: [t('diagram.ffn_hidden'), 'act(W₁ ·)'],
-    ffn_out: [t('diagram.ffn_out'), 'W₂ · hidden'],
+    ffn_out: [t('diagram.ffn_out'), t('diagram.ffn_out.formula')],
     resid_out: placement === 'pre' ? [t(on ? 'diagram.residual' : 'diagram.no_residual'), on ? 'h + ffn' : 'ffn']
       : [t('diagram.resid_out'), '= Norm₂ out'],
   };
@@ -33,7 +33,7 @@ export function drawDiagram(container, { placement, norm, residual, site, layer,
   const boxW = 96, boxH = 44, gapX = 18, gapY = 30, pad = 8;
   const normName = t(`label.${norm}`);
   const svgW = columns * boxW + (columns - 1) * gapX + 2 * pad;
-  const svgH = rows * boxH + (rows - 1) * gapY + 2 * pad + 16;
+  const svgH = rows * boxH + (rows - 1) * gapY + 2 * pad;
   const root = select(container);
   root.selectAll('*').remove();
   const svg = root.append('svg').attr('viewBox', `0 0 ${svgW} ${svgH}`).attr('width', svgW)
@@ -59,6 +59,7 @@ export function drawDiagram(container, { placement, norm, residual, site, layer,
     g.append('text').attr('x', boxW / 2).attr('y', 33).attr('text-anchor', 'middle').attr('font-size', 10).text(formula);
     g.append('title').text(t('diagram.site', { site: name }));
   });
-  svg.append('text').attr('x', pad).attr('y', svgH - 4).attr('font-size', 11).attr('fill', '#5b5b5b')
+  // the caption is HTML, not SVG text, so a long one (German, a phone) wraps instead of running off
+  root.append('p').attr('class', 'diagram-caption')
     .text(t(placement === 'pre' ? 'diagram.caption.final' : 'diagram.caption', { layer, last: layers - 1, site }));
 }

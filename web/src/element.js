@@ -211,6 +211,13 @@ export class NormScopeElement extends HTMLElement {
       residOutRms: Array.from({ length: L }, (_, l) => a.stat(l, 'resid_out', 'rms')),
       loss: a.loss, checks, next, compared: this.runs.b ? { ...this.runs.b.config } : null,
       weights: this.trainedSteps ? 'trained' : this.weightsFromFile ? 'file' : 'init',
+      // with an intervention set: the unmodified run's likeliest next byte
+      unmodifiedNext: (() => {
+        const base = a.baseline();
+        if (!base) return null;
+        const byte = base.probs.reduce((best, p, i, all) => (p > all[best] ? i : best), 0);
+        return { byte, char: String.fromCharCode(byte), p: base.probs[byte] };
+      })(),
       message: this.message.textContent,
     };
   }
@@ -361,19 +368,21 @@ export class NormScopeElement extends HTMLElement {
 
   // ---------------------------------------------------------------- state
 
+  /** A control changed: null, or the message (also shown at the top) when the value is refused. */
   onControl(name, text, { live = false } = {}) {
     // while a slider is dragged over a slow model, run once on release instead
-    if (live && this.lastMs > 60) return;
+    if (live && this.lastMs > 60) return null;
     const field = this.fields.find((f) => f.name === name);
     const parsed = parseField(field, text, this.t);
-    // a training field does not run the model: C checks it here
-    const error = parsed.error ?? (field.train ? this.checkField(field, parsed.value) : null);
+    // a training field does not run the model: C checks it here; an intervention too, so its panel can say why at once
+    const error = parsed.error ?? (field.train || field.intervention ? this.checkField(field, parsed.value) : null);
     if (error) {
       this.showMessage([error]);
-      return;
+      return error;
     }
     this.notices = [];
     this.set({ [name]: parsed.value });
+    return null;
   }
 
   set(patch, { fromOutside = false } = {}) {
@@ -406,8 +415,10 @@ export class NormScopeElement extends HTMLElement {
 
   onKey(e) {
     if (e.target !== this || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
-    const path = e.composedPath();
-    if (path.some((el) => el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT')) return;
+    // the arrows belong to the block diagram (or the element itself): a control, a button or a
+    // scrolling grid with the focus keeps its own keys
+    const focused = this.root.activeElement;
+    if (focused && focused !== this.diagram) return;
     e.preventDefault();
     if (e.shiftKey) return this.moveCursor(e.key);
     if (e.key === 'ArrowRight') this.step(1, 0);

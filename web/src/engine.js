@@ -508,7 +508,8 @@ export class Run {
   /**
    * What each sublayer adds to the stream, per layer: { attn, ffn }, each
    * { rms, streamRms, cos, tokenCos } — the branch's rms, the rms of the
-   * stream it joins, and its cosine with that stream (mean over tokens, and per token).
+   * stream it joins, and its cosine with that stream (per token, and their mean
+   * over the tokens where it is finite: an overflowed token does not hide the rest).
    */
   branches() {
     const [L, , T] = this.shape('branch_cos');
@@ -516,9 +517,10 @@ export class Run {
     const joins = ['resid_in', 'resid_mid'];  // post-norm's resid_mid is attn_norm's output: where the FFN joins
     return Array.from({ length: L }, (_, l) => Object.fromEntries(['attn', 'ffn'].map((name, k) => {
       const tokenCos = cos.slice((l * 2 + k) * T, (l * 2 + k + 1) * T);
+      const finite = tokenCos.filter(Number.isFinite);
       return [name, {
         rms: this.stat(l, `${name}_out`, 'rms'), streamRms: this.stat(l, joins[k], 'rms'),
-        cos: tokenCos.reduce((a, b) => a + b, 0) / T, tokenCos,
+        cos: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN, tokenCos,
       }];
     })));
   }

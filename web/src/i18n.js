@@ -83,7 +83,8 @@ export function formatCurrent(v) {
 const C_MESSAGES = [
   [/^(\w+) must be an integer from (\S+) to (\S+) \(got "(.*)"\)$/s, 'c.int', ['name', 'min', 'max', 'value']],
   [/^(\w+) must be an integer from (\S+) to (\S+) or auto \(got "(.*)"\)$/s, 'c.int_auto', ['name', 'min', 'max', 'value']],
-  [/^(\w+) must be a number from (\S+) and at most (\S+) \(got "(.*)"\)$/s, 'c.real_from', ['name', 'min', 'max', 'value']],
+  [/^(\w+) must be a number from (\S+) to (\S+) \(got "(.*)"\)$/s, 'c.real_from', ['name', 'min', 'max', 'value']],
+  [/^(\w+) is (.+): gradients and training run the unmodified model only; set (\w+) back to (\S+)$/s, 'c.intervened', ['name', 'value', 'again', 'fallback']],
   [/^(\w+) must be a number greater than (\S+) and at most (\S+) \(got "(.*)"\)$/s, 'c.real_greater', ['name', 'min', 'max', 'value']],
   [/^(\w+) must be one of: (.+) \(got "(.*)"\)$/s, 'c.choice', ['name', 'choices', 'value']],
   [/^d_model \((\d+)\) must be divisible by n_heads \((\d+)\)$/s, 'c.divisible', ['d', 'h']],

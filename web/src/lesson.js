@@ -64,9 +64,10 @@ const STEPS = [
   {
     title: 'Break a trained model on purpose',
     claim: 'Take the final norm out of a model trained on the copy task and read the logit lens.',
-    state: { weights: 'copy', text: 'copy copy copy copy', remove_norm: 'final_norm', panels: 'intervene,lens,checks' },
-    panel: 'intervene',
-    read: (s) => `next byte now: "${s.next[0].char}" (p = ${fmt(s.next[0].p)}).`,
+    state: { weights: 'copy', text: 'copy copy copy copy', remove_norm: 'final_norm', panels: 'lens,intervene,checks' },
+    panel: 'lens',
+    read: (s) => `next byte without the final norm: "${s.next[0].char}" (p = ${fmt(s.next[0].p)}); ` +
+      `with it: "${s.unmodifiedNext.char}" (p = ${fmt(s.unmodifiedNext.p)}).`,
   },
 ];
 

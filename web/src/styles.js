@@ -71,6 +71,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .samples .continuation { font-weight: 700; }
 .panel .samples .right { color: #009E73; }
 .panel .samples .wrong { color: var(--muted); }
+.diagram-caption { font-size: 11px; color: #5b5b5b; margin: 0 0 .3rem 8px; }
 .panel .scroll-x { overflow-x: auto; max-width: 100%; }
 .panel .badges { list-style: none; padding: 0; margin: .2rem 0; display: flex; flex-wrap: wrap; gap: .35rem; }
 .panel .badge { border: 1px solid; border-radius: 4px; padding: .2rem .45rem; font-size: .82rem; display: flex; flex-direction: column; }
@@ -84,6 +85,8 @@ button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-
 .panel .intervene-controls { display: flex; flex-wrap: wrap; gap: .4rem 1rem; font-size: .85rem; align-items: end; margin-bottom: .3rem; }
 .panel .intervene-controls label { display: flex; flex-direction: column; gap: .1rem; }
 .panel .intervene-controls input { width: 5rem; }
+.panel .inline-error { color: var(--bad); font-size: .8rem; flex-basis: 100%; }
+.panel .inline-error:empty { display: none; }
 .plot-title { font-size: 12px; font-weight: 600; fill: #1b1b1b; }
 .readout { font-size: .8rem; color: #1b1b1b; min-height: 1.2em; font-variant-numeric: tabular-nums; }
 .legend { display: flex; flex-wrap: wrap; gap: .2rem .8rem; font-size: .78rem; }

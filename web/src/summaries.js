@@ -22,7 +22,7 @@ const top = (list, t, f) => list.slice(0, 3).map((x) => t('summary.next.item', {
 export const SUMMARIES = {
   checks: (v, t = EN, f = EN_NUMBERS) => {
     const all = Object.entries(v.a), applies = all.filter(([, c]) => c.applies);
-    const failed = applies.filter(([, c]) => !c.ok).map(([name]) => name);
+    const failed = applies.filter(([, c]) => !c.ok).map(([name]) => t(`checks.claim.${name}`));
     const params = { ok: applies.length - failed.length, total: applies.length, failed: failed.join(', ') };
     return t(failed.length ? 'summary.checks.failed' : 'summary.checks', params);
   },

@@ -245,7 +245,9 @@ function checks({ a, b, labels }) {
 }
 
 function outliers({ a, state }) {
+  const L = a.config.n_layers;
   return { absmax: a.channelAbsmax(), top: a.outliers(), ratio: a.layout.outlier_ratio, layer: state.layer,
+    bad: Array.from({ length: L }, (_, l) => a.stat(l, 'resid_out', 'nan') + a.stat(l, 'resid_out', 'inf')),
     d: a.config.d_model };
 }
 

@@ -73,14 +73,24 @@ function controls(container, view, ctx, t, fmt) {
     alpha.max = '100';
     alpha.name = 'residual_scale';
     labelled(row, t('intervene.control.alpha'), alpha);
-    alpha.addEventListener('change', () => ctx.setField('residual_scale', alpha.value));
+    // a refused α is said beside the box (as well as at the top), and the box shows the α in use again
+    const said = document.createElement('span');
+    said.className = 'inline-error';
+    said.setAttribute('role', 'alert');
+    alpha.addEventListener('change', () => {
+      const error = ctx.setField('residual_scale', alpha.value);
+      said.textContent = error ?? '';
+      if (error) alpha.value = String(row.dataset.alpha);
+    });
     // DeepNet (Wang et al. 2022), decoder-only: α = (2N)^¼ for N layers
     const deepnet = (2 * L) ** 0.25;
     button(row, t('intervene.button.deepnet', { alpha: fixed(fmt, deepnet, 3) }),
       () => ctx.setField('residual_scale', String(Number(deepnet.toFixed(6)))));
     button(row, t('intervene.button.clear'), () => ctx.select({ skip_layer: 'none', zero_head: 'none', remove_norm: 'none', residual_scale: '1' }));
+    row.append(said);
     container.prepend(row);
   }
+  row.dataset.alpha = view.values.residual_scale;
   for (const [name, value] of Object.entries(view.values)) setIdle(row.querySelector(`[name=${name}]`), value);
   for (const child of [...container.children]) if (child !== row) child.remove();
 }

@@ -11,17 +11,23 @@ export const name = 'outliers';
 export const wide = true;
 
 // The list of the largest channels at one layer, with the dashed line's meaning.
-function largest(top, layer, ratio, median, t, fmt) {
+function largest(top, layer, ratio, median, drawn, t, fmt) {
   const items = top[layer].map((o) => t(o.flagged ? 'outliers.item.flagged' : 'outliers.item',
     { channel: o.channel, absmax: fmt(o.absmax), ratio: fmt(o.ratio) }));
-  return t('outliers.list', { layer, items: items.join(' · '), ratio: fmt(ratio), median: fmt(median) });
+  return t(drawn ? 'outliers.list' : 'outliers.list.off', { layer, items: items.join(' · '), ratio: fmt(ratio), level: fmt(median * ratio) });
 }
 
 export function render(container, view, ctx) {
   const t = ctx.t ?? translator('en'), fmt = ctx.fmt ?? numberFormatter('en');
   container.replaceChildren();
-  const { absmax, top, ratio, d } = view;
+  const { absmax, top, ratio, d, bad } = view;
   const L = absmax.length, layer = Math.min(view.layer, L - 1);
+  if (bad[layer] > 0) {  // NaN and Inf are data: say so, where absmax can only count the finite values
+    const caveat = document.createElement('p');
+    caveat.className = 'caveat';
+    caveat.textContent = t('outliers.bad', { layer, count: bad[layer] });
+    container.append(caveat);
+  }
   const values = absmax[layer];
   const flagged = new Set(top[layer].filter((o) => o.flagged).map((o) => o.channel));
   const width = Math.max(260, plotWidth(container, 860));
@@ -46,6 +52,7 @@ export function render(container, view, ctx) {
   const median = d % 2 ? sorted[(d - 1) / 2] : (sorted[d / 2 - 1] + sorted[d / 2]) / 2;
   f.g.append('line').attr('x1', 0).attr('x2', f.width).attr('y1', y(median * ratio)).attr('y2', y(median * ratio))
     .attr('stroke', COLOR_B).attr('stroke-dasharray', '4 3').attr('visibility', median * ratio <= y.domain()[1] ? 'visible' : 'hidden');
+  const drawn = median * ratio <= y.domain()[1];
   const say = readout(container);
   f.svg.on('mousemove', (e) => {
     const i = Math.max(0, Math.min(d - 1, Math.floor(x.invert(pointer(e, f.g.node())[0]))));
@@ -54,7 +61,7 @@ export function render(container, view, ctx) {
 
   const list = document.createElement('p');
   list.className = 'outlier-list';
-  list.textContent = largest(top, layer, ratio, median, t, fmt);
+  list.textContent = largest(top, layer, ratio, median, drawn, t, fmt);
   container.append(list);
 
   // every layer: absmax ÷ median, one row per layer, channels across
@@ -91,6 +98,10 @@ export function render(container, view, ctx) {
     cells.append('rect').attr('x', o.channel * cellW - 1).attr('y', l * rowH).attr('width', Math.max(cellW, 2) + 2).attr('height', rowH)
       .attr('fill', 'none').attr('stroke', COLOR_B).attr('stroke-width', 2);
   }));
+  // a red mark left of every layer whose output holds NaN or Inf (its absmax counts only finite values)
+  cells.append('g').selectAll('rect').data(bad.map((n, l) => [n, l]).filter(([n]) => n > 0)).join('rect')
+    .attr('x', -6).attr('width', 4).attr('y', ([, l]) => l * rowH).attr('height', rowH).attr('fill', '#d00')
+    .append('title').text(([n, l]) => t('outliers.bad', { layer: l, count: n }));
   cells.append('rect').attr('x', 0).attr('y', layer * rowH).attr('width', g.width).attr('height', rowH)
     .attr('fill', 'none').attr('stroke', '#E69F00').attr('stroke-width', 1.5);
   g.g.append('g').attr('class', 'axis').attr('transform', `translate(0,${rowH * L})`)

@@ -226,7 +226,8 @@ function matrix(box, view, t, fmt) {
   const r = view.analysis;
   const M = r.matrixSize;
   const values = Array.from(r.matrix).filter(Number.isFinite);
-  const lo = Math.min(...values), hi = Math.max(...values);
+  // every score overflowed (huge q): the cells are red, the key spans [0, 1] rather than NaN
+  const lo = values.length ? Math.min(...values) : 0, hi = values.length ? Math.max(...values) : 1;
   const color = scaleSequential(interpolateViridis).domain([lo, hi > lo ? hi : lo + 1]);
   const margin = { top: 6, right: 8, bottom: 34, left: 40 };
   const legendW = 12, keyW = 16 + legendW + 54;

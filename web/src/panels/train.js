@@ -6,7 +6,7 @@ import { axisBottom, axisLeft } from 'd3-axis';
 import { line } from 'd3-shape';
 import { buildControls } from '../controls.js';
 import { COLOR_A, COLOR_B, axisLabel, frame, keepControls, legend } from '../plot.js';
-import { numberFormatter, translator } from '../i18n.js';
+import { numberFormatter, translator, localizeMessage } from '../i18n.js';
 
 // title and note: panel.train.title and panel.train.note in the tables (lang/*/panels-a.js)
 export const name = 'train';
@@ -106,7 +106,7 @@ function status(view, runs, t, fmt) {
     const tail = h.slice(-20).filter(Number.isFinite);
     return tail.length ? tail.reduce((x, y) => x + y, 0) / tail.length : h.length ? NaN : null;
   };
-  if (view.error) p.textContent = t('train.status.error', { error: view.error });
+  if (view.error) p.textContent = t('train.status.error', { error: localizeMessage(view.error, t) });
   else if (!view.started) p.textContent = t('train.status.idle');
   else {
     // a list of facts joined by ' · ': each is whole in itself, so the order does not depend on the language

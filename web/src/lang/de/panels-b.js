@@ -36,7 +36,7 @@ export default {
   'intervene.button.deepnet': 'DeepNet α = (2N)^¼ = {alpha}',
   'intervene.button.clear': 'Alle zurücksetzen',
   'intervene.depth.aria': 'rms der Ausgabe jedes Blocks über {layers} Schichten, mit und ohne Eingriff',
-  'intervene.depth.title': 'rms der Ausgabe jedes Blocks (log)',
+  'intervene.depth.title': 'rms der Blockausgaben (log)',
   'intervene.axis.layer': 'Schicht',
   'intervene.next.aria': 'die fünf wahrscheinlichsten nächsten Bytes nach „{char}“, mit und ohne Eingriff',
   'intervene.next.title': 'nächstes Byte nach „{char}“',
@@ -66,7 +66,7 @@ export default {
 
   // lens
   'panel.lens.title': 'Logit-Lens',
-  'panel.lens.note': 'Jede Zelle: das Byte, das der Ausgabekopf aus dem Strom in dieser Tiefe als nächstes vorhersagt, gefärbt nach seiner Wahrscheinlichkeit; umrandet, wo es das Byte ist, das tatsächlich folgt. Klicken Sie auf eine Zelle, um ihr Token und ihre Schicht auszuwählen.',
+  'panel.lens.note': 'Jede Zelle: das Byte, das der Ausgabekopf aus dem Strom in dieser Tiefe als Nächstes vorhersagt, gefärbt nach seiner Wahrscheinlichkeit; umrandet, wo es das Byte ist, das tatsächlich folgt. Klicken Sie auf eine Zelle, um ihr Token und ihre Schicht auszuwählen.',
   'lens.control': 'Strom lesen',
   'lens.mode.norm': 'durch die finale Norm',
   'lens.mode.raw': 'roher Strom (ohne finale Norm)',
@@ -95,15 +95,17 @@ export default {
   'outliers.axis.channel': 'Kanal',
   'outliers.axis.absmax': '|Wert| max',
   'outliers.axis.layer': 'Schicht',
-  'outliers.readout': 'Schicht {layer}, Kanal {channel}: absmax {absmax} = {ratio} × der Median',
+  'outliers.readout': 'Schicht {layer}, Kanal {channel}: absmax {absmax} = das {ratio}-Fache des Medians',
   'outliers.item': 'Kanal {channel} {absmax} ({ratio}× Median)',
   'outliers.item.flagged': 'Kanal {channel} {absmax} ({ratio}× Median, markiert)',
-  'outliers.list': 'Die größten in Schicht {layer}: {items}. Gestrichelte Linie: {ratio}× der Median ({median}).',
+  'outliers.list': 'Die größten in Schicht {layer}: {items}. Gestrichelte Linie: das {ratio}-Fache des Medians, {level}.',
+  'outliers.list.off': 'Die größten in Schicht {layer}: {items}. Das {ratio}-Fache des Medians wäre {level}, mehr als jeder Kanal: nicht gezeichnet.',
+  'outliers.bad': 'Die Ausgabe von Schicht {layer} enthält {count} NaN- oder Inf-Werte: absmax zählt nur die endlichen.',
   'outliers.aria.grid': 'absmax geteilt durch den Median der Schicht, für jede Schicht und jeden Kanal; markierte Kanäle umrandet',
   'outliers.key': 'Farbe: absmax ÷ Median der Schicht, logarithmische Skala von {low} (dunkel) bis {high} (gelb); umrandet: markiert.',
   'outliers.count.one': 'Über alle {layers} Schichten: {count} markierter Kanal.',
   'outliers.count.other': 'Über alle {layers} Schichten: {count} markierte Kanäle.',
-  'outliers.none': 'Kein Kanal erreicht {ratio}× den Median seiner Schicht: Hier gibt es keine massiven Aktivierungen.',
+  'outliers.none': 'Kein Kanal erreicht das {ratio}-Fache des Medians seiner Schicht: Hier gibt es keine massiven Aktivierungen.',
 
   // checks
   'panel.checks.title': 'Prüfungen an diesem Lauf',

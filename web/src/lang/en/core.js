@@ -30,7 +30,7 @@ export default {
   'diagram.caption': 'layer {layer} of 0–{last} · site {site}', 'diagram.caption.final': 'layer {layer} of 0–{last} · site {site} · a final norm follows the last layer',
   'diagram.resid_in': 'block input', 'diagram.attn_out': 'attention', 'diagram.residual': '+ residual',
   'diagram.no_residual': 'no residual', 'diagram.stream': 'stream', 'diagram.ffn_hidden': 'FFN hidden', 'diagram.ffn_out': 'FFN out',
-  'diagram.resid_out': 'block output',
+  'diagram.resid_out': 'block output', 'diagram.ffn_out.formula': 'W₂ · hidden',
   'panel.png': 'PNG', 'panel.png.label': 'Export {title} as PNG', 'panel.failed': 'This panel could not draw: {message}',
   'footer.json': 'Export run as JSON', 'footer.load': 'Load weights (safetensors)',
   'footer.drop': 'Drop a .safetensors file here to run its weights, or pick one: ',
@@ -58,7 +58,8 @@ export default {
   // C's most common messages (config.c), in the words of the CLI
   'c.int': '{name} must be an integer from {min} to {max} (got "{value}")',
   'c.int_auto': '{name} must be an integer from {min} to {max} or auto (got "{value}")',
-  'c.real_from': '{name} must be a number from {min} and at most {max} (got "{value}")',
+  'c.real_from': '{name} must be a number from {min} to {max} (got "{value}")',
+  'c.intervened': '{name} is {value}: gradients and training run the unmodified model only; set {again} back to {fallback}',
   'c.real_greater': '{name} must be a number greater than {min} and at most {max} (got "{value}")',
   'c.choice': '{name} must be one of: {choices} (got "{value}")',
   'c.divisible': 'd_model ({d}) must be divisible by n_heads ({h})',
