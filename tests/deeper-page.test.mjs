@@ -28,7 +28,8 @@ test('the checks are green on the default model, with the engine\'s numbers', as
       new RegExp(`worst ${formatNumber(check.worst).replace('.', '\\.')} ≤`), name);
   // RMSNorm with learned positions: the mean and RoPE checks do not apply, and say why
   await page.goto(page.url().replace(/\?.*|$/, '?norm=rmsnorm&pos=learned'));
-  await page.waitForFunction(() => document.querySelector('norm-scope').shadowRoot.querySelectorAll('.badge.na').length === 3);
+  // after a navigation the element is upgraded a moment later: ask without throwing until it is
+  await page.waitForFunction(() => document.querySelector('norm-scope')?.shadowRoot?.querySelectorAll('.badge.na').length === 3);
   assert.match(await panel(page, 'checks').locator('[data-check=norm_mean]').textContent(), /RMSNorm does not subtract the mean/);
   assert.deepEqual(problems, []);
   await page.close();
@@ -106,7 +107,7 @@ test('the logit lens on the shipped copy checkpoint: the page counts what the en
   model.free();
   await page.goto(page.url().replace(/\?.*/, '?placement=post'));
   await page.waitForFunction(() => /Post-norm has no final norm/.test(
-    document.querySelector('norm-scope').shadowRoot.querySelector('section[data-panel=lens]').textContent));
+    document.querySelector('norm-scope')?.shadowRoot?.querySelector('section[data-panel=lens]')?.textContent ?? ''));
   assert.equal(await panel(page, 'lens').locator('select').isDisabled(), true);
   assert.deepEqual(problems, []);
   await page.close();
