@@ -141,6 +141,13 @@ test('the example lesson page walks through the claims with the engine\'s number
     assert.doesNotMatch(await page.locator('#steps output').nth(i).textContent(), /must|unknown|undefined|NaN/, `step ${i}`);
   }
   assert.match(await page.locator('#steps output').nth(7).textContent(), /‖q‖ kept ok, offset only ok/);
+  // the shift: RMSNorm's output moves, LayerNorm's does not (to float rounding)
+  const shift = (await page.locator('#steps output').nth(3).textContent()).match(/rmsnorm's output moved by up to (\S+); layernorm's by up to (\S+)\./);
+  assert.ok(shift && Number(shift[1]) > 0.1 && Number(shift[2]) < 1e-4, `step 4: ${shift?.[0]}`);
+  // Xiong et al.: post-norm's FFN gradient grows toward the output, pre-norm's does not
+  const grad = (await page.locator('#steps output').nth(5).textContent()).match(/post-norm (\S+), pre-norm (\S+) /);
+  assert.ok(grad && Number(grad[1]) > 1 && Number(grad[2]) < 1, `step 6: ${grad?.[0]}`);
+  assert.match(await page.locator('#steps output').nth(8).textContent(), /without the final norm: .* with it: /);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -218,8 +218,36 @@ export class NormScopeElement extends HTMLElement {
         const byte = base.probs.reduce((best, p, i, all) => (p > all[best] ? i : best), 0);
         return { byte, char: String.fromCharCode(byte), p: base.probs[byte] };
       })(),
+      // the invariance experiment at the cursor: how far the norm's output moved under the shift and scale
+      shiftMoves: { a: this.normMoves(this.modelA), b: this.runs.b ? this.normMoves(this.runModelB()) : null },
+      // the FFN's gradient per layer (L2 norm of w2's gradient), when the gradients ran
+      ffnGrad: { a: this.ffnGrad(a), b: this.runs.b ? this.ffnGrad(this.runs.b) : null },
       message: this.message.textContent,
     };
+  }
+
+  /** Largest |change| of the selected norm's output under the state's shift and scale, or null. */
+  normMoves(model) {
+    const { layer, token, site, shift, scale } = this.state;
+    const which = ['resid_mid', 'ffn_norm', 'ffn_hidden', 'ffn_out', 'resid_out'].includes(site) ? 1 : 0;
+    try {
+      const moved = model.normProbe(layer, which, token, shift, scale).output;
+      const still = model.normProbe(layer, which, token, 0, 1).output;
+      return moved.reduce((m, v, i) => Math.max(m, Math.abs(v - still[i])), 0);
+    } catch {
+      return null;
+    }
+  }
+
+  runModelB() {
+    return this.state.compare === 'init' ? this.modelInit : this.modelB;
+  }
+
+  ffnGrad(run) {
+    if (!run.hasGrad) return null;
+    const [L, K] = run.shape('grad_layer_norm');
+    const k = run.layerTensors.indexOf('w2'), all = run.array('grad_layer_norm');
+    return Array.from({ length: L }, (_, l) => all[l * K + k]);
   }
 
   attributeChangedCallback(name, old, value) {

@@ -34,7 +34,8 @@ const STEPS = [
     title: 'Invariance to a shift',
     claim: 'Add the same constant to every feature: LayerNorm\'s output does not move; RMSNorm\'s does.',
     state: { norm: 'rmsnorm', compare: 'norm', shift: 1.5, panels: 'vector' }, panel: 'vector',
-    read: (s) => `comparing ${s.config.norm} with ${s.compared?.norm} under a shift of 1.5 × the token's rms.`,
+    read: (s) => `under a shift of 1.5 × the token's rms, ${s.config.norm}'s output moved by up to ${fmt(s.shiftMoves.a)}; ` +
+      `${s.compared?.norm}'s by up to ${fmt(s.shiftMoves.b)}.`,
   },
   {
     title: 'Pre-norm lets the stream grow; post-norm keeps it flat',
@@ -47,7 +48,8 @@ const STEPS = [
     claim: 'Post-norm\'s gradient grows toward the output layers; pre-norm\'s does not.',
     state: { init: 'xavier', activation: 'relu', placement: 'post', compare: 'placement', grad_seeds: 6, panels: 'gradients' },
     panel: 'gradients',
-    read: (s) => `loss at init ${fmt(s.loss)}: see the two gradient profiles side by side.`,
+    read: (s) => `FFN gradient (w2), last layer ÷ first: ${s.config.placement}-norm ${fmt(last(s.ffnGrad.a) / s.ffnGrad.a[0])}, ` +
+      `${s.compared.placement}-norm ${fmt(last(s.ffnGrad.b) / s.ffnGrad.b[0])} (seed ${s.config.seed} alone; the panel shows the mean over 6 seeds).`,
   },
   {
     title: 'The residual highway',
