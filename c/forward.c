@@ -95,7 +95,7 @@ static int norm_kind(const Config* c, int layer, int part) {
 }
 
 // One norm, recording mean, divisor and the normalized vector for the probes.
-static void norm_forward(const Config* c, int kind, float* out, float* normalized, float* mean, float* divisor,
+void norm_forward(const Config* c, int kind, float* out, float* normalized, float* mean, float* divisor,
                          const float* x, const float* gamma, const float* beta, int T) {
     int d = c->d_model;
     if (kind == NORM_LAYERNORM) {
@@ -268,7 +268,7 @@ uint64_t model_run_bytes(const Config* c, int T, int for_grad) {
 static Status check_run(const Config* c, int T, int for_grad) {
     if (T < 1 || T > c->max_tokens)
         return status_error("text must be 1 to %d bytes long (max_tokens); it is %d bytes", c->max_tokens, T);
-    for (int i = 0; for_grad && i < N_CONFIG_FIELDS; i++) {
+    for (int i = 0; for_grad && config_intervened(c) && i < N_CONFIG_FIELDS; i++) {  // name the field that is set
         const FieldSpec* f = &CONFIG_FIELDS[i];
         char value[64];
         config_get(c, f, value, sizeof value);

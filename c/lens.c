@@ -44,8 +44,7 @@ Status model_lens(Model* m) {
         read_tops(top, prob, logits, T);
         if (!final) continue;
         // the same final norm the model applies (DESIGN.md: the same kernels, so row L is its own prediction)
-        if (c->norm == NORM_LAYERNORM) layernorm(normed, normalized, mean, divisor, stream, m->w.norm, m->w.norm_bias, T, d, (float)c->norm_eps);
-        else rmsnorm(normed, normalized, divisor, stream, m->w.norm, T, d, (float)c->norm_eps);
+        norm_forward(c, c->norm, normed, normalized, mean, divisor, stream, m->w.norm, m->w.norm_bias, T);
         matmul(logits, normed, m->w.output, T, VOCAB, d);
         read_tops(probe_at(m->probe_block, layout, PROBE_lens_top, r, 0), probe_at(m->probe_block, layout, PROBE_lens_prob, r, 0),
                   logits, T);

@@ -148,6 +148,9 @@ static inline float* grad_of(const Model* m, const float* weight) {
 // The logit lens of the last forward (DESIGN.md, "Logit lens"): fills
 // lens_top/lens_prob (and the raw pair) from the stream probe. Idempotent.
 Status model_lens(Model* m);
+// One norm of kind (NormKind) over T rows, recording mean, divisor and the normalized rows (forward.c).
+void norm_forward(const Config* c, int kind, float* out, float* normalized, float* mean, float* divisor,
+                  const float* x, const float* gamma, const float* beta, int T);
 // channel_absmax and outliers of the last forward, from the stream probe
 // (read off on demand, as the lens: a forward does not pay for them). Idempotent.
 Status model_outliers(Model* m);

@@ -1222,6 +1222,15 @@ def compare_config(errs, got_cfg, cfg):
             errs.append("config.%s: expected %s got %s" % (k, _fmt(e), _fmt(g)))
 
 
+def _follow(tree, path):
+    """tree[k0][k1]..., or None where the float32 diagnostic run is absent."""
+    for k in path:
+        if tree is None:
+            return None
+        tree = tree[k]
+    return tree
+
+
 def compare(run, ref, full=True, expected_config=None, ref32=None):
     """Compare a CLI/JS JSON run object against forward() output.
 
@@ -1240,12 +1249,7 @@ def compare(run, ref, full=True, expected_config=None, ref32=None):
         return ["run JSON is not an object"]
 
     def r32(*path):
-        o = ref32
-        for k in path:
-            if o is None:
-                return None
-            o = o[k]
-        return o
+        return _follow(ref32, path)
 
     c = _get(run, "config", "run", errs)
     if c is not MISSING:
@@ -1587,12 +1591,7 @@ def compare_deeper(errs, run, ref, full=True, ref32=None):
     """The keys of DESIGN.md "Looking deeper": per layer branch_cos,
     channel_absmax, outliers; logit_lens, baseline, checks; stream (--full)."""
     def r32(*path):
-        o = ref32
-        for k in path:
-            if o is None:
-                return None
-            o = o[k]
-        return o
+        return _follow(ref32, path)
 
     layers = run.get("layers")
     if isinstance(layers, list):

@@ -643,7 +643,9 @@ export class NormScopeElement extends HTMLElement {
       const changed = this.fields.map((f) => f.name).filter((n) => String(before[n]) !== String(state[n]));
       this.lastQuery = query;
       this.lastState = { ...state };
-      this.dispatchEvent(new CustomEvent('statechange', { detail: { state: { ...state }, changed, summary: this.summary() } }));
+      // the summary (checks, norm probes) is computed only when a listener reads it: this runs on every slider move
+      const element = this;
+      this.dispatchEvent(new CustomEvent('statechange', { detail: { state: { ...state }, changed, get summary() { return element.summary(); } } }));
     }
   }
 

@@ -38,7 +38,7 @@ export function connectParent(element, origins) {
     const reply = answer(element, data);
     event.source.postMessage({ normscope: 1, type: 'reply', id: data.id ?? null, ...reply }, event.origin);
   };
-  const onChange = (event) => post({ type: 'change', ...event.detail });
+  const onChange = (event) => post({ type: 'change', state: event.detail.state, changed: event.detail.changed, summary: event.detail.summary });
   window.addEventListener('message', onMessage);
   element.addEventListener('statechange', onChange);
   post({ type: 'ready', state: element.getState(), summary: element.summary() });

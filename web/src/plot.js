@@ -17,6 +17,23 @@ export function formatNumber(v) {
   return formatCurrent(v);
 }
 
+/**
+ * A canvas laid over `wrap` (position: relative) at the plot area, sharp on
+ * any screen; pointer-events: none lets hovers and clicks reach the SVG hit
+ * area drawn on top. Returns its 2-D context in CSS pixels.
+ */
+export function overlayCanvas(wrap, { left, top, width, height }) {
+  const canvas = document.createElement('canvas');
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.ceil(width * dpr);
+  canvas.height = Math.ceil(height * dpr);
+  canvas.style.cssText = `position:absolute;left:${left}px;top:${top}px;width:${width}px;height:${height}px;pointer-events:none`;
+  wrap.prepend(canvas);
+  const context = canvas.getContext('2d');
+  context.scale(dpr, dpr);
+  return context;
+}
+
 /** An SVG with a margin convention; returns { svg, g, width, height }. */
 export function frame(container, { width, height, margin = { top: 10, right: 12, bottom: 34, left: 52 }, label }) {
   const root = select(container);

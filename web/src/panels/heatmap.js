@@ -4,7 +4,7 @@ import { scaleBand, scaleLinear, scaleLog, scaleSequential, scaleSequentialLog }
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { select, pointer } from 'd3-selection';
-import { keepControls, plotWidth, readout, selectControl, setIdle } from '../plot.js';
+import { keepControls, overlayCanvas, plotWidth, readout, selectControl, setIdle } from '../plot.js';
 import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'heatmap';
@@ -75,14 +75,7 @@ function draw(container, view, values, title, { color, names }, ctx, say) {
   wrap.className = 'plot';
   wrap.style.position = 'relative';
   container.append(wrap);
-  const canvas = document.createElement('canvas');
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = plotW * dpr;
-  canvas.height = plotH * dpr;
-  // pointer-events: none lets hovers and clicks reach the SVG hit area on top
-  canvas.style.cssText = `position:absolute;left:${margin.left}px;top:${margin.top}px;width:${plotW}px;height:${plotH}px;pointer-events:none`;
-  const g2 = canvas.getContext('2d');
-  g2.scale(dpr, dpr);
+  const g2 = overlayCanvas(wrap, { left: margin.left, top: margin.top, width: plotW, height: plotH });
   const rowH = plotH / L;
   for (let l = 0; l < L; l++)
     for (let i = 0; i < T; i++) {
@@ -96,7 +89,6 @@ function draw(container, view, values, title, { color, names }, ctx, say) {
   const svgW = margin.left + plotW + margin.right, svgH = margin.top + plotH + margin.bottom;
   const svg = select(wrap).append('svg').attr('width', svgW).attr('height', svgH)
     .attr('role', 'img').attr('aria-label', t('heatmap.aria', { stat: names[view.heat] }));
-  wrap.prepend(canvas);
   wrap.style.width = `${svgW}px`;
   const x = scaleBand().domain(view.tokens.map((_, i) => i)).range([0, plotW]);
   const y = scaleBand().domain(values.map((_, i) => i)).range([0, plotH]);

@@ -5,7 +5,7 @@ import { scaleBand, scaleSequentialLog } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { select, pointer } from 'd3-selection';
-import { keepControls, plotWidth, readout, selectControl, setIdle } from '../plot.js';
+import { keepControls, overlayCanvas, plotWidth, readout, selectControl, setIdle } from '../plot.js';
 import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'lens';
@@ -74,13 +74,7 @@ export function render(container, view, ctx) {
   wrap.style.position = 'relative';
   scroller.append(wrap);
   container.append(scroller);
-  const canvas = document.createElement('canvas');
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = plotW * dpr;
-  canvas.height = plotH * dpr;
-  canvas.style.cssText = `position:absolute;left:${margin.left}px;top:${margin.top}px;width:${plotW}px;height:${plotH}px;pointer-events:none`;
-  const g2 = canvas.getContext('2d');
-  g2.scale(dpr, dpr);
+  const g2 = overlayCanvas(wrap, { left: margin.left, top: margin.top, width: plotW, height: plotH });
   g2.textAlign = 'center';
   g2.textBaseline = 'middle';
   g2.font = `${Math.min(13, Math.max(7, Math.min(cell, rowH) - 4))}px system-ui, sans-serif`;
@@ -106,7 +100,6 @@ export function render(container, view, ctx) {
   const svgW = margin.left + plotW + margin.right, svgH = margin.top + plotH + margin.bottom;
   const label = t(view.mode === 'raw' ? 'lens.aria.raw' : 'lens.aria.norm', { rows, tokens: T });
   const svg = select(wrap).append('svg').attr('width', svgW).attr('height', svgH).attr('role', 'img').attr('aria-label', label);
-  wrap.prepend(canvas);
   wrap.style.width = `${svgW}px`;
   const x = scaleBand().domain(view.tokens.map((_, i) => i)).range([0, plotW]);
   const y = scaleBand().domain([...Array(rows).keys()]).range([0, plotH]);

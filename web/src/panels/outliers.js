@@ -4,7 +4,7 @@ import { scaleBand, scaleLinear, scaleSequentialLog } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { pointer } from 'd3-selection';
-import { COLOR_A, COLOR_B, axisLabel, frame, plotWidth, readout } from '../plot.js';
+import { COLOR_A, COLOR_B, axisLabel, frame, overlayCanvas, plotWidth, readout } from '../plot.js';
 import { numberFormatter, translator } from '../i18n.js';
 
 export const name = 'outliers';
@@ -80,19 +80,13 @@ export function render(container, view, ctx) {
   const color = scaleSequentialLog(interpolateCividis).domain([0.5, hi]).clamp(true);
   // L × d cells (up to 96 × 1024) go on a canvas under the SVG's axes
   const cellW = g.width / d;
-  const canvas = document.createElement('canvas');
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.ceil(g.width * dpr);
-  canvas.height = Math.ceil(rowH * L * dpr);
-  canvas.style.cssText = `position:absolute;left:${g.margin.left}px;top:${g.margin.top}px;width:${g.width}px;height:${rowH * L}px;pointer-events:none`;
-  const c2 = canvas.getContext('2d');
-  c2.scale(dpr, dpr);
+  grid.style.position = 'relative';
+  const c2 = overlayCanvas(grid, { left: g.margin.left, top: g.margin.top, width: g.width, height: rowH * L });
   ratios.forEach((row, l) => row.forEach((v, i) => {
     c2.fillStyle = Number.isFinite(v) ? color(Math.max(v, 0.5)) : '#d00';
     c2.fillRect(i * cellW, l * rowH, Math.max(cellW, 0.5) + 0.3, rowH);
   }));
-  grid.style.position = 'relative';
-  grid.prepend(canvas);
+  g.svg.style('position', 'relative');  // positioned after the canvas: its outlines draw on top of the cells
   const cells = g.g.append('g');
   top.forEach((row, l) => row.filter((o) => o.flagged).forEach((o) => {
     cells.append('rect').attr('x', o.channel * cellW - 1).attr('y', l * rowH).attr('width', Math.max(cellW, 2) + 2).attr('height', rowH)
